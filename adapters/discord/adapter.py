@@ -1,0 +1,168 @@
+"""The Discord adapter: customers in DMs (and a support channel), agents in a staff
+channel where each ticket card opens a thread.
+
+Addresses: a DM is its DM channel; in the support channel `thread_id` is the
+customer's message, answered as a reply in the channel; in the staff channel
+`thread_id` is a ticket thread, itself a channel. A thread started from a message has
+that message's id, which is how `edit` tells a card (in the channel) from a message
+inside its thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.discord import endpoints
+from adapters.discord.client import SupportClient
+from adapters.discord.components import view_of
+from adapters.discord.errors import delivery_error
+from adapters.discord.events import PLATFORM
+from adapters.discord.render import render_messages
+from adapters.discord.rooms import Rooms
+from bot.config import DiscordSection, StaffSection
+from bot.contract import Address, Core, DeliveryError, Outbound, SentRef
+
+log = logging.getLogger("adapters.discord")
+
+READY_TIMEOUT = 30.0  # after this, start() returns and the connection keeps trying
+THREAD_NAME_LIMIT = 100
+THREAD_ARCHIVE_MINUTES = 10080  # a week: the longest Discord offers
+_SEND_FAILURES = (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError, ValueError)
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+    max_text_length = 2000
+
+    def __init__(self, section: DiscordSection, staff: StaffSection) -> None:
+        self._section = section
+        self._rooms = Rooms.from_config(section, staff)
+        self._client: SupportClient | None = None
+        self._connection: asyncio.Task[None] | None = None
+
+    async def start(self, core: Core) -> None:
+        if self._section.token is None:
+            raise ValueError("discord.token is not set")
+        endpoints.use_api(self._section)
+        client = SupportClient(
+            core, self._rooms, guild_ready_timeout=self._section.guild_ready_timeout
+        )
+        self._client = client
+        try:
+            await client.login(self._section.token.get_secret_value())
+            await endpoints.use_gateway(self._section, client)
+            if self._section.sync_commands:
+                await client.tree.sync()
+            self._connection = asyncio.create_task(client.connect(), name="discord-gateway")
+            self._connection.add_done_callback(_report_end)
+            await self._wait_ready(client, self._connection)
+        except BaseException:
+            await self.stop()
+            raise
+
+    @staticmethod
+    async def _wait_ready(client: SupportClient, connection: asyncio.Task[None]) -> None:
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, connection}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
+        ready.cancel()
+        if connection in done:
+            connection.result()
+            raise ConnectionError("the Discord gateway connection ended during start-up")
+        if not done:
+            log.warning("not ready after %.0f s; still connecting in the background", READY_TIMEOUT)
+
+    async def stop(self) -> None:
+        client, connection = self._client, self._connection
+        self._client = self._connection = None
+        if client is not None and not client.is_closed():
+            await client.close()
+        if connection is not None:
+            connection.cancel()
+            await asyncio.gather(connection, return_exceptions=True)
+
+    def _require_client(self) -> SupportClient:
+        if self._client is None:
+            raise DeliveryError("discord: the adapter is not started")
+        return self._client
+
+    def _channel_of(self, address: Address) -> tuple[int, int | None]:
+        """(channel to post in, message to reply to) for `address`."""
+        if address.thread_id is None:
+            return int(address.chat_id), None
+        if self._rooms.is_support_channel(address.chat_id):
+            return int(address.chat_id), int(address.thread_id)
+        return int(address.thread_id), None
+
+    def _messageable(self, client: SupportClient, channel_id: int) -> Any:
+        channel = client.get_channel(channel_id)
+        if isinstance(channel, discord.abc.Messageable):
+            return channel
+        return client.get_partial_messageable(channel_id)
+
+    async def send(self, out: Outbound) -> SentRef:
+        client = self._require_client()
+        try:
+            channel_id, answered = self._channel_of(out.to)
+            channel = self._messageable(client, channel_id)
+            reference = (
+                discord.MessageReference(
+                    message_id=answered, channel_id=channel_id, fail_if_not_exists=False
+                )
+                if answered is not None
+                else None
+            )
+            texts = render_messages(out.text, self.max_text_length)
+            for index, text in enumerate(texts):
+                last = index == len(texts) - 1
+                message = await channel.send(
+                    content=text or None,
+                    view=view_of(out.buttons) if last else None,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    reference=reference,
+                )
+            thread_id = out.to.thread_id
+            if out.open_thread is not None:
+                thread = await message.create_thread(
+                    name=out.open_thread[:THREAD_NAME_LIMIT] or "ticket",
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                )
+                thread_id = str(thread.id)
+        except _SEND_FAILURES as exc:
+            raise delivery_error(exc) from exc
+        return SentRef(self.platform, out.to.chat_id, str(message.id), thread_id)
+
+    async def edit(self, ref: SentRef, out: Outbound) -> None:
+        client = self._require_client()
+        starts_its_thread = ref.thread_id == ref.message_id
+        thread_id = None if starts_its_thread else ref.thread_id
+        try:
+            channel_id, _ = self._channel_of(Address(ref.platform, ref.chat_id, thread_id))
+            texts = render_messages(out.text, self.max_text_length)
+            if len(texts) > 1:
+                log.warning(
+                    "edit of message %s cut to its first %d characters",
+                    ref.message_id,
+                    self.max_text_length,
+                )
+            message = client.get_partial_messageable(channel_id).get_partial_message(
+                int(ref.message_id)
+            )
+            await message.edit(
+                content=texts[0],
+                view=view_of(out.buttons),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except _SEND_FAILURES as exc:
+            raise delivery_error(exc) from exc
+
+
+def _report_end(connection: asyncio.Task[None]) -> None:
+    if not connection.cancelled() and connection.exception() is not None:
+        log.error("the Discord gateway connection ended: %r", connection.exception())

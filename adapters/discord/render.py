@@ -1,0 +1,59 @@
+"""Rich text -> Discord message markdown.
+
+Every span is escaped before its style is applied, so text can never become markup,
+and mentions are neutralized with a zero-width space (`@\u200beveryone`). The adapter
+also sends every message with `AllowedMentions.none()`: escaping alone keeps the text
+readable, the allowed-mentions setting is what guarantees nobody is pinged.
+"""
+
+from __future__ import annotations
+
+import discord.utils
+
+from bot.contract import Rich, Span, Style
+from bot.text import split_rich
+
+_WRAP = {Style.BOLD: "**", Style.ITALIC: "*", Style.CODE: "`"}
+
+
+def escape(text: str) -> str:
+    """Make `text` show literally: markdown escaped, @everyone/@here/<@id> broken."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def _escape_code(text: str) -> str:
+    # Backslashes show literally inside inline code, so markdown escaping would garble
+    # it; the only way out of a code span is a backtick, which is replaced.
+    return discord.utils.escape_mentions(text.replace("`", "\u02cb"))
+
+
+def render_span(span: Span) -> str:
+    text = _escape_code(span.text) if span.style is Style.CODE else escape(span.text)
+    wrap = _WRAP.get(span.style)
+    core = text.strip()
+    if wrap is None or not core:
+        return text
+    # Markdown ignores a marker next to whitespace ("** x**"), so spaces stay outside.
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return f"{lead}{wrap}{core}{wrap}{trail}"
+
+
+def render(rich: Rich) -> str:
+    return "".join(render_span(span) for span in rich)
+
+
+def render_messages(rich: Rich, limit: int) -> list[str]:
+    """Render `rich` as messages of at most `limit` characters each, in order.
+
+    Escaping lengthens text, so a piece that fits before rendering may not after; such
+    a piece is cut again, finer, until every rendered message fits.
+    """
+    messages: list[str] = []
+    for piece in split_rich(rich, limit):
+        text = render(piece)
+        if len(text) <= limit or limit == 1:
+            messages.append(text)
+        else:
+            messages.extend(render_messages(piece, limit // 2))
+    return messages

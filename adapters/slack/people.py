@@ -1,0 +1,64 @@
+"""Who a Slack user is: display name and language hint from `users.info`, cached.
+
+Events carry only a user id; the core needs a name (agents sign their replies with it)
+and a locale hint. When Slack cannot say, the user id stands in for the name.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.errors import CALL_ERRORS
+from bot.contract import Sender
+
+_log = logging.getLogger("adapters.slack")
+
+
+class People:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        ttl: float = 600.0,
+        capacity: int = 5000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._capacity = capacity
+        self._clock = clock
+        self._known: OrderedDict[str, tuple[float, Sender]] = OrderedDict()
+
+    async def sender(self, user_id: str) -> Sender:
+        now = self._clock()
+        cached = self._known.get(user_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            response = await self._client.users_info(user=user_id, include_locale=True)
+        except CALL_ERRORS as exc:
+            _log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
+            return Sender(user_id=user_id, display_name=user_id)
+        user = response.get("user")
+        sender = _sender_of(user_id, user if isinstance(user, Mapping) else {})
+        self._known[user_id] = (now, sender)
+        self._known.move_to_end(user_id)
+        while len(self._known) > self._capacity:
+            self._known.popitem(last=False)
+        return sender
+
+
+def _sender_of(user_id: str, user: Mapping[str, Any]) -> Sender:
+    profile = user.get("profile")
+    profile = profile if isinstance(profile, Mapping) else {}
+    names = (profile.get("display_name"), profile.get("real_name"), user.get("name"))
+    name = next((n.strip() for n in names if isinstance(n, str) and n.strip()), user_id)
+    locale = user.get("locale")
+    hint = locale[:2].lower() if isinstance(locale, str) and len(locale) >= 2 else None
+    return Sender(user_id=user_id, display_name=name, locale=hint)

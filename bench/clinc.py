@@ -1,0 +1,73 @@
+"""The CLINC150 intent data set as FAQs: k training phrasings per intent become an entry."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.model import Entry, Faq
+
+OUT_OF_SCOPE = "oos"
+ENV_VAR = "SUPPORTBOT_BENCHDATA"
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = _REPO_ROOT.parent / "shared" / "benchdata" / "clinc150" / "data_full.json"
+
+Example = tuple[str, str]
+
+
+class BenchDataMissing(Exception):
+    """The data file is not there; a section reports this instead of failing."""
+
+
+@dataclass(frozen=True)
+class Clinc:
+    """The splits of data_full.json: (text, intent) pairs; out-of-scope intent is "oos"."""
+
+    train: list[Example]
+    val: list[Example]
+    test: list[Example]
+    oos_val: list[Example]
+    oos_test: list[Example]
+
+
+def data_path() -> Path:
+    """SUPPORTBOT_BENCHDATA if set, else the shared benchdata folder beside the repo."""
+    override = os.environ.get(ENV_VAR)
+    return Path(override) if override else DEFAULT_PATH
+
+
+def load(path: Path) -> Clinc:
+    if not path.is_file():
+        raise BenchDataMissing(f"benchmark data not found at {path} (set {ENV_VAR})")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+
+    def split(name: str) -> list[Example]:
+        return [(str(text), str(intent)) for text, intent in raw[name]]
+
+    return Clinc(
+        train=split("train"),
+        val=split("val"),
+        test=split("test"),
+        oos_val=split("oos_val"),
+        oos_test=split("oos_test"),
+    )
+
+
+def build_faq(train: Iterable[Example], per_intent: int, intents: int | None = None) -> Faq:
+    """An FAQ with the first `per_intent` phrasings of each intent (first `intents` intents)."""
+    questions: dict[str, list[str]] = {}
+    for text, intent in train:
+        if intent not in questions:
+            if intents is not None and len(questions) >= intents:
+                continue
+            questions[intent] = []
+        if len(questions[intent]) < per_intent:
+            questions[intent].append(text)
+    entries = tuple(
+        Entry(id=intent, questions={"en": tuple(texts)}, answer={"en": intent})
+        for intent, texts in questions.items()
+    )
+    return Faq(entries=entries)

@@ -1,0 +1,26 @@
+"""What several subcommands share: the --config option and loading it with a clear error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config.example.yaml"),
+        help="configuration file (default: config.example.yaml)",
+    )
+
+
+def load_or_exit(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"supportbot: configuration error:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None

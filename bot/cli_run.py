@@ -1,0 +1,53 @@
+"""`supportbot run`: every enabled platform adapter in one process, until a signal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+from adapters.registry import enabled_adapters
+from bot.cli_common import add_config_option, load_or_exit
+from bot.runtime import Runtime
+
+logger = logging.getLogger("bot.run")
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "run", help="run the bot on every enabled platform"
+    )
+    add_config_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = load_or_exit(args.config)
+    adapters = enabled_adapters(config)
+    if not adapters:
+        print(
+            "supportbot: no platform is enabled (slack/discord/telegram .enabled); "
+            "try `supportbot shell` for a local chat",
+            file=sys.stderr,
+        )
+        return 2
+    asyncio.run(_serve(Runtime(config, adapters)))
+    return 0
+
+
+async def _serve(runtime: Runtime) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    logger.info("running; press Ctrl+C to stop")
+    try:
+        await stop.wait()
+    finally:
+        logger.info("shutting down")
+        await runtime.stop()

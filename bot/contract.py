@@ -1,0 +1,163 @@
+"""The contract between the core and the platform adapters.
+
+The core speaks only in these frozen dataclasses. An adapter turns platform events
+into `Inbound` / `Action`, and turns `Outbound` into platform calls. Text going out
+is `Rich`: a tuple of styled spans. Customer text is always a plain span, so it can
+never become markup: each adapter escapes every span for its own format and applies
+the style itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Style(StrEnum):
+    PLAIN = "plain"
+    BOLD = "bold"
+    ITALIC = "italic"
+    CODE = "code"
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    style: Style = Style.PLAIN
+
+
+Rich = tuple[Span, ...]
+
+
+def plain(text: str) -> Rich:
+    return (Span(text),)
+
+
+def plain_text(rich: Rich) -> str:
+    return "".join(span.text for span in rich)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message lives: platform + chat (+ thread, when inside one)."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Sender:
+    user_id: str
+    display_name: str
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message someone wrote.
+
+    `from_staff_room` is True only when the adapter has verified both that the
+    message came from the configured staff room and that the sender is staff there
+    (channel member, staff role, group member).
+    """
+
+    platform: str
+    chat_id: str
+    thread_id: str | None
+    sender: Sender
+    text: str
+    message_id: str
+    from_staff_room: bool = False
+    reply_to: str | None = None
+
+    @property
+    def address(self) -> Address:
+        return Address(self.platform, self.chat_id, self.thread_id)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press. `message_id` is the message that carried the button."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None
+    sender: Sender
+    action_id: str
+    value: str
+    message_id: str
+    from_staff_room: bool = False
+
+    @property
+    def address(self) -> Address:
+        return Address(self.platform, self.chat_id, self.thread_id)
+
+
+Event = Inbound | Action
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button. `action_id` + `value` must fit in 60 bytes (Telegram's 64-byte callback data)."""
+
+    label: str
+    action_id: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message to send.
+
+    `open_thread` asks the adapter to start a thread (or forum topic) on this
+    message with that title; the returned `SentRef.thread_id` names it.
+    """
+
+    to: Address
+    text: Rich
+    buttons: tuple[Button, ...] = field(default=())
+    open_thread: str | None = None
+
+
+@dataclass(frozen=True)
+class SentRef:
+    """A sent message: enough to edit it later, and the thread it lives in or opened."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+    thread_id: str | None = None
+
+
+class DeliveryError(Exception):
+    """An adapter could not deliver a message.
+
+    `retry_after` is the platform's wait hint in seconds (429); `permanent` means a
+    retry cannot help (chat gone, bot blocked) and the message is parked instead.
+    """
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Core(Protocol):
+    async def handle(self, event: Event) -> None: ...
+
+
+class Adapter(Protocol):
+    platform: str
+    max_text_length: int
+
+    async def start(self, core: Core) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, out: Outbound) -> SentRef: ...
+
+    async def edit(self, ref: SentRef, out: Outbound) -> None: ...

@@ -1,0 +1,202 @@
+"""What happens when a customer writes or presses a button."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.config import Config
+from bot.contract import Action, Button, Inbound, Rich, Sender, Span
+from bot.handoff_flow import Handoff
+from bot.i18n import Templates
+from bot.text import clean_text
+from bot.turn import Turn
+from faq.model import Entry
+from faq.store import FaqStore
+from handoff import tickets
+from handoff.models import Conversation, Ticket
+
+# Longer than this, a message is not an FAQ question: it goes to a person whole.
+LONG_MESSAGE = 1500
+# The matcher reads this much of a message.
+MATCH_CHARS = 500
+BUTTON_LABEL_CHARS = 60
+
+
+@dataclass(frozen=True)
+class CustomerFlow:
+    config: Config
+    templates: Templates
+    faq: FaqStore
+    handoff: Handoff
+
+    async def on_message(self, turn: Turn, event: Inbound) -> None:
+        conversation = await self._conversation(turn, event)
+        text = clean_text(event.text)
+        if not text:
+            turn.tell_customer(
+                conversation, self.templates.render("empty_message", conversation.locale)
+            )
+            return
+        turn.record(conversation, "customer", conversation.display_name, text)
+        if conversation.state in ("queued", "agent") and conversation.ticket_id is not None:
+            await self._relay_to_thread(turn, conversation, text)
+            return
+        if conversation.state == "rating":
+            if text in {"1", "2", "3", "4", "5"}:
+                await self._rate(turn, conversation, int(text))
+                return
+            conversation.state = "bot"
+            conversation.ticket_id = None
+        if len(text) > LONG_MESSAGE:
+            turn.tell_customer(
+                conversation, self.templates.render("long_message", conversation.locale)
+            )
+            await self.handoff.start(turn, conversation, "long_message", text)
+            return
+        if self.handoff.asks_for_human(text):
+            await self.handoff.start(turn, conversation, "asked", text)
+            return
+        await self._answer(turn, conversation, text)
+
+    async def on_action(self, turn: Turn, event: Action) -> None:
+        conversation = await self._conversation(turn, event)
+        locale = conversation.locale
+        if event.action_id == "human":
+            await self.handoff.start(turn, conversation, "asked", "")
+        elif event.action_id == "faq":
+            entry = self.faq.faq.by_id(event.value)
+            if entry is not None:
+                self._give_answer(turn, conversation, entry)
+        elif event.action_id == "helpful":
+            conversation.misses = 0
+            turn.tell_customer(conversation, self.templates.render("helpful_thanks", locale))
+        elif event.action_id == "unhelpful":
+            await self._miss(turn, conversation, "unhelpful", "unhelpful")
+        elif event.action_id == "rate" and event.value.isdigit():
+            if conversation.state == "rating":
+                await self._rate(turn, conversation, int(event.value))
+        elif event.action_id == "claim":
+            turn.say(event.address, self.templates.render("not_staff", locale))
+
+    async def _conversation(self, turn: Turn, event: Inbound | Action) -> Conversation:
+        sender: Sender = event.sender
+        conversation = await turn.session.scalar(
+            select(Conversation).where(
+                Conversation.platform == event.platform,
+                Conversation.chat_id == event.chat_id,
+                Conversation.user_id == sender.user_id,
+            )
+        )
+        if conversation is None:
+            conversation = Conversation(
+                platform=event.platform,
+                chat_id=event.chat_id,
+                thread_id=event.thread_id,
+                user_id=sender.user_id,
+                display_name=sender.display_name[:200] or sender.user_id,
+                locale=self.templates.locale_for(sender.locale),
+                state="bot",
+                misses=0,
+                created_at=turn.now,
+                updated_at=turn.now,
+            )
+            turn.session.add(conversation)
+            await turn.session.flush()
+            return conversation
+        if isinstance(event, Inbound):
+            conversation.thread_id = event.thread_id
+        if sender.locale:
+            conversation.locale = self.templates.locale_for(sender.locale)
+        conversation.updated_at = turn.now
+        return conversation
+
+    async def _answer(self, turn: Turn, conversation: Conversation, text: str) -> None:
+        locale = conversation.locale
+        match = self.faq.matcher.match(text[:MATCH_CHARS], locale)
+        if match.decision == "answer" and match.entry is not None:
+            conversation.misses = 0
+            self._give_answer(turn, conversation, match.entry)
+        elif match.decision == "suggest":
+            buttons = tuple(
+                Button(_label(self._question(s.entry, locale)), "faq", s.entry.id)
+                for s in match.suggestions
+            )
+            turn.tell_customer(
+                conversation,
+                self.templates.render("did_you_mean", locale),
+                (*buttons, self._human_button(locale)),
+            )
+        else:
+            await self._miss(turn, conversation, "no_match", "no_answer", text)
+
+    async def _miss(
+        self, turn: Turn, conversation: Conversation, template: str, reason: str, text: str = ""
+    ) -> None:
+        conversation.misses += 1
+        if conversation.misses >= self.config.faq.misses_before_handoff:
+            await self.handoff.start(turn, conversation, reason, text)
+            return
+        locale = conversation.locale
+        turn.tell_customer(
+            conversation, self.templates.render(template, locale), (self._human_button(locale),)
+        )
+
+    def _give_answer(self, turn: Turn, conversation: Conversation, entry: Entry) -> None:
+        locale = conversation.locale
+        answer: Rich = (
+            Span(entry.answer_for(locale, self.config.bot.default_locale)),
+            Span("\n\n"),
+            *self.templates.render("help_question", locale),
+        )
+        buttons = (
+            Button(self.templates.text("helpful_yes", locale), "helpful", entry.id),
+            Button(self.templates.text("helpful_no", locale), "unhelpful", entry.id),
+        )
+        turn.tell_customer(conversation, answer, buttons)
+
+    def _question(self, entry: Entry, locale: str) -> str:
+        questions = entry.questions.get(locale) or next(iter(entry.questions.values()))
+        return questions[0]
+
+    def _human_button(self, locale: str) -> Button:
+        return Button(self.templates.text("talk_to_human", locale), "human", "")
+
+    async def _relay_to_thread(self, turn: Turn, conversation: Conversation, text: str) -> None:
+        ticket = await turn.session.get(Ticket, conversation.ticket_id)
+        if ticket is None:
+            return
+        turn.to_thread(
+            ticket,
+            self.templates.render(
+                "thread_customer",
+                self.handoff.staff_locale,
+                name=conversation.display_name,
+                text=text,
+            ),
+        )
+
+    async def _rate(self, turn: Turn, conversation: Conversation, rating: int) -> None:
+        ticket_id = conversation.ticket_id
+        if ticket_id is None or not await tickets.rate(turn.session, ticket_id, rating):
+            return
+        conversation.state = "bot"
+        conversation.ticket_id = None
+        turn.tell_customer(
+            conversation, self.templates.render("rating_thanks", conversation.locale)
+        )
+        ticket = await turn.session.get(Ticket, ticket_id)
+        if ticket is not None:
+            turn.to_thread(
+                ticket,
+                self.templates.render(
+                    "rating_staff", self.handoff.staff_locale, ticket=ticket_id, rating=rating
+                ),
+            )
+
+
+def _label(question: str) -> str:
+    if len(question) <= BUTTON_LABEL_CHARS:
+        return question
+    return question[: BUTTON_LABEL_CHARS - 1] + "…"

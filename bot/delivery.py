@@ -1,0 +1,171 @@
+"""The delivery worker: sends outbox rows through the adapters, with retries.
+
+A row is leased, sent, then marked sent; a failure backs off (the platform's
+`retry_after` when it gave one) and a permanent failure parks the row. Rows to one
+destination go out in order. A ticket's thread messages wait until its card is out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.contract import Adapter, Address, DeliveryError, Outbound, SentRef
+from bot.outbox_codec import decode
+from handoff import outbox, tickets
+from handoff.models import OutboxRow, Ticket
+
+logger = logging.getLogger("bot.delivery")
+
+MAX_ATTEMPTS = 12
+LEASE_SECONDS = 60.0
+BATCH = 20
+IDLE_SECONDS = 0.5
+THREAD_WAIT_SECONDS = 0.5
+
+
+class _NotYet(Exception):
+    """The row depends on a card that is not delivered yet."""
+
+
+class Delivery:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        adapters: Mapping[str, Adapter],
+        now: Callable[[], datetime],
+    ) -> None:
+        self._sessions = sessions
+        self._adapters = adapters
+        self._now = now
+        self._owner = uuid.uuid4().hex
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _utc(self) -> datetime:
+        return self._now().astimezone(UTC).replace(tzinfo=None)
+
+    async def run(self) -> None:
+        """Deliver until cancelled."""
+        while True:
+            try:
+                delivered = await self.deliver_once()
+            except Exception:
+                logger.exception("delivery pass failed; trying again")
+                delivered = 0
+            if delivered:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+
+    async def deliver_once(self) -> int:
+        """One pass over the due rows; returns how many were attempted."""
+        async with self._sessions() as session, session.begin():
+            rows = await outbox.lease_due(session, self._owner, self._utc(), LEASE_SECONDS, BATCH)
+            session.expunge_all()
+        for row in rows:
+            await self._deliver(row)
+        return len(rows)
+
+    async def drain(self, seconds: float = 10.0) -> bool:
+        """Deliver until nothing is pending (True) or `seconds` pass (False)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            if not await self.deliver_once():
+                async with self._sessions() as session:
+                    if await outbox.pending_count(session) == 0:
+                        return True
+                await asyncio.sleep(0.05)
+        return False
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        adapter = self._adapters.get(row.platform)
+        try:
+            if adapter is None:
+                raise DeliveryError(f"no {row.platform} adapter is running", permanent=True)
+            ref = await self._send(adapter, row)
+        except _NotYet:
+            async with self._sessions() as session, session.begin():
+                await outbox.defer(session, row.id, self._utc(), THREAD_WAIT_SECONDS)
+            return
+        except DeliveryError as exc:
+            await self._failed(row, str(exc), exc.retry_after, exc.permanent)
+            return
+        except Exception as exc:
+            logger.exception("sending outbox row %d to %s failed", row.id, row.platform)
+            await self._failed(row, f"{type(exc).__name__}: {exc}", None, False)
+            return
+        async with self._sessions() as session, session.begin():
+            await outbox.mark_sent(session, row.id, ref.message_id)
+            await self._remember(session, row, ref)
+
+    async def _send(self, adapter: Adapter, row: OutboxRow) -> SentRef:
+        text, buttons, open_thread = decode(row.payload)
+        if row.target == "address":
+            to = Address(row.platform, row.chat_id, row.thread_id)
+            return await adapter.send(Outbound(to, text, buttons))
+        if row.target == "ticket_card":
+            to = Address(row.platform, row.chat_id)
+            return await adapter.send(Outbound(to, text, buttons, open_thread=open_thread))
+        ticket = await self._ticket(row)
+        if ticket.card_message_id is None:
+            raise _NotYet
+        if row.target == "card_edit":
+            ref = SentRef(row.platform, row.chat_id, ticket.card_message_id, ticket.thread_id)
+            await adapter.edit(ref, Outbound(Address(row.platform, row.chat_id), text, buttons))
+            return ref
+        to = Address(row.platform, row.chat_id, ticket.thread_id)
+        return await adapter.send(Outbound(to, text, buttons))
+
+    async def _ticket(self, row: OutboxRow) -> Ticket:
+        async with self._sessions() as session:
+            ticket = await session.get(Ticket, row.ticket_id)
+        if ticket is None:
+            raise DeliveryError(
+                f"outbox row {row.id}: ticket {row.ticket_id} is gone", permanent=True
+            )
+        return ticket
+
+    async def _remember(self, session: AsyncSession, row: OutboxRow, ref: SentRef) -> None:
+        if row.ticket_id is None or row.target == "card_edit":
+            return
+        if row.target == "ticket_card":
+            ticket = await session.get(Ticket, row.ticket_id)
+            if ticket is not None:
+                ticket.card_message_id = ref.message_id
+                ticket.thread_id = ref.thread_id
+        await tickets.remember_thread_message(
+            session, row.platform, row.chat_id, ref.message_id, row.ticket_id
+        )
+
+    async def _failed(
+        self, row: OutboxRow, error: str, retry_after: float | None, permanent: bool
+    ) -> None:
+        logger.warning(
+            "outbox row %d to %s failed (attempt %d): %s",
+            row.id,
+            row.platform,
+            row.attempts + 1,
+            error,
+        )
+        async with self._sessions() as session, session.begin():
+            await outbox.mark_failed(
+                session,
+                row.id,
+                row.attempts,
+                error,
+                self._utc(),
+                retry_after=retry_after,
+                permanent=permanent,
+                max_attempts=MAX_ATTEMPTS,
+            )

@@ -1,0 +1,134 @@
+"""Handing a conversation to a person: the ticket, the customer's notice, the staff card."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.config import Config
+from bot.contract import Button, Rich, Span
+from bot.datefmt import format_when, format_windows
+from bot.hours import SupportHours
+from bot.i18n import Templates
+from bot.turn import Turn
+from faq.normalize import normalize
+from handoff import tickets
+from handoff.models import Conversation, Message, Ticket
+
+TRANSCRIPT_LINES = 8
+TRANSCRIPT_LINE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Handoff:
+    config: Config
+    templates: Templates
+    hours: SupportHours
+
+    @property
+    def staff_locale(self) -> str:
+        return self.config.bot.default_locale
+
+    def is_urgent(self, text: str) -> bool:
+        return _mentions_any(text, self.templates.words("urgent_keywords"))
+
+    def asks_for_human(self, text: str) -> bool:
+        return _mentions_any(text, self.templates.words("human_keywords"))
+
+    async def start(self, turn: Turn, conversation: Conversation, reason: str, text: str) -> None:
+        """Open a ticket, tell the customer what happens next, post the card."""
+        if conversation.state in ("queued", "agent") and conversation.ticket_id is not None:
+            turn.tell_customer(
+                conversation,
+                self.templates.render(
+                    "already_queued", conversation.locale, ticket=conversation.ticket_id
+                ),
+            )
+            return
+        ticket = await tickets.open_ticket(
+            turn.session,
+            conversation,
+            reason=reason,
+            priority="high" if self.is_urgent(text) else "normal",
+            staff_platform=self.config.staff.platform,
+            staff_chat_id=self.config.staff.chat_id,
+            now=turn.now,
+        )
+        turn.tell_customer(conversation, await self._notice(turn, conversation, ticket))
+        card_text, buttons = await self.card(turn, ticket, conversation)
+        title = f"#{ticket.id} {conversation.display_name}"[:100]
+        turn.post_card(ticket, card_text, buttons, title)
+
+    async def _notice(self, turn: Turn, conversation: Conversation, ticket: Ticket) -> Rich:
+        locale = conversation.locale
+        aware_now = turn.aware_now
+        if self.hours.is_open(aware_now):
+            position = await tickets.queue_position(turn.session, ticket)
+            wait = math.ceil(position * self.config.staff.minutes_per_ticket)
+            return self.templates.render(
+                "handoff_online", locale, ticket=ticket.id, position=position, wait=wait
+            )
+        opening = self.hours.next_opening(aware_now)
+        if opening is None:
+            return self.templates.render("handoff_offline_never", locale, ticket=ticket.id)
+        windows = self.hours.windows_on(opening.date())
+        return self.templates.render(
+            "handoff_offline",
+            locale,
+            ticket=ticket.id,
+            hours=format_windows(windows, locale),
+            back=format_when(opening, locale, aware_now.astimezone(self.hours.timezone)),
+        )
+
+    async def card(
+        self, turn: Turn, ticket: Ticket, conversation: Conversation
+    ) -> tuple[Rich, tuple[Button, ...]]:
+        """The ticket card as it should look now (posted once, edited on each change)."""
+        locale = self.staff_locale
+        rows = await turn.session.execute(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.kind == "customer",
+                Message.created_at <= ticket.created_at,
+            )
+            .order_by(Message.id.desc())
+            .limit(TRANSCRIPT_LINES)
+        )
+        lines = [f"{m.author}: {_shorten(m.text)}" for m in reversed(list(rows.scalars()))]
+        text = self.templates.render(
+            "card",
+            locale,
+            ticket=ticket.id,
+            priority=self.templates.text(f"priority_{ticket.priority}", locale),
+            reason=self.templates.text(f"reason_{ticket.reason}", locale),
+            name=conversation.display_name,
+            platform=conversation.platform,
+            transcript="\n".join(lines),
+        )
+        buttons: tuple[Button, ...] = ()
+        if ticket.status == "open":
+            status = self.templates.render("card_waiting", locale)
+            buttons = (
+                Button(self.templates.text("claim_button", locale), "claim", str(ticket.id)),
+            )
+        elif ticket.status == "claimed":
+            status = self.templates.render("card_claimed", locale, agent=ticket.agent_name or "")
+        else:
+            status = self.templates.render("card_resolved", locale, agent=ticket.agent_name or "")
+        return (*text, Span("\n"), *status), buttons
+
+
+def _shorten(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= TRANSCRIPT_LINE_CHARS:
+        return flat
+    return flat[: TRANSCRIPT_LINE_CHARS - 1] + "…"
+
+
+def _mentions_any(text: str, phrases: list[str]) -> bool:
+    """True when one of `phrases` appears in `text` as whole words (after normalizing)."""
+    padded = f" {normalize(text)} "
+    return any(f" {normalize(phrase)} " in padded for phrase in phrases)

@@ -1,0 +1,94 @@
+"""Assembly and lifecycle: database, FAQ, engine, delivery worker, adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.config import Config
+from bot.contract import Adapter
+from bot.customer_flow import CustomerFlow
+from bot.delivery import Delivery
+from bot.engine import Engine, utc_now
+from bot.faq_settings import match_settings
+from bot.handoff_flow import Handoff
+from bot.hours import SupportHours
+from bot.i18n import Templates
+from bot.staff_flow import StaffFlow
+from bot.storage import make_engine, make_sessions, upgrade
+from faq.store import FaqStore
+
+logger = logging.getLogger("bot.runtime")
+
+
+class Runtime:
+    def __init__(
+        self,
+        config: Config,
+        adapters: Sequence[Adapter],
+        *,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.config = config
+        self.adapters = list(adapters)
+        self._now = now or utc_now
+        self._db = make_engine(config.database.url)
+        self._sessions = make_sessions(self._db)
+        templates = Templates.load(config.bot.default_locale)
+        self.faq = FaqStore(
+            config.faq.path,
+            match_settings(config.faq),
+            config.bot.default_locale,
+            config.faq.reload_seconds,
+        )
+        handoff = Handoff(config, templates, SupportHours.from_config(config.hours))
+        self.delivery = Delivery(self._sessions, {a.platform: a for a in self.adapters}, self._now)
+        self.core = Engine(
+            config=config,
+            sessions=self._sessions,
+            customers=CustomerFlow(config, templates, self.faq, handoff),
+            staff=StaffFlow(templates, handoff),
+            on_outbox=self.delivery.wake,
+            now=self._now,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started: list[Adapter] = []
+
+    async def start(self, *, deliver: bool = True) -> None:
+        """Migrate, then start the workers and every adapter.
+
+        `deliver=False` leaves sending to explicit `delivery.drain()` calls (the shell
+        and tests use it to see each reply before the next message)."""
+        await upgrade(self._db)
+        self._tasks.append(asyncio.create_task(self.faq.watch(), name="faq-reload"))
+        for adapter in self.adapters:
+            await adapter.start(self.core)
+            self._started.append(adapter)
+            logger.info("%s adapter started", adapter.platform)
+        if deliver:
+            self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+
+    async def stop(self) -> None:
+        for adapter in reversed(self._started):
+            try:
+                await adapter.stop()
+            except Exception:
+                logger.exception("stopping the %s adapter failed", adapter.platform)
+        self._started.clear()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self._db.dispose()
+
+    async def __aenter__(self) -> Runtime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()

@@ -1,0 +1,82 @@
+"""Checks beyond loading: questions that collide, and entries the matcher confuses.
+
+The loader already rejects what cannot work (unknown keys, empty answers, duplicate
+ids). Lint runs the real matcher over every question the FAQ lists: a question an
+admin wrote for entry A must be answered with entry A, or customers asking exactly
+that get the wrong answer, or a "did you mean" where a direct answer was intended.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faq.loader import FaqError, Problem, load_faq
+from faq.matcher import Match, Matcher, MatchSettings
+from faq.model import Entry, Faq
+from faq.normalize import normalize
+
+
+def lint_faq(
+    path: Path, default_locale: str = "en", matcher_settings: MatchSettings | None = None
+) -> list[Problem]:
+    """Every problem of the FAQ at `path`: load errors first, then lint findings."""
+    try:
+        faq = load_faq(path, default_locale)
+    except FaqError as exc:
+        return exc.problems
+    return lint_loaded(faq, matcher_settings or MatchSettings())
+
+
+def lint_loaded(faq: Faq, settings: MatchSettings) -> list[Problem]:
+    """Lint findings for an already loaded FAQ, in entry order, at most one per question."""
+    matcher = Matcher(faq, settings)
+    problems: list[Problem] = []
+    owners: dict[str, Entry] = {}
+    for entry in faq.entries:
+        missing = sorted(set(entry.questions) - set(entry.answer))
+        if missing:
+            problems.append(
+                _problem(entry, f"questions in {', '.join(missing)} but no answer in that language")
+            )
+        seen_here: set[str] = set()
+        for locale, question in entry.all_questions():
+            key = normalize(question)
+            owner = owners.setdefault(key, entry)
+            repeated = key in seen_here
+            seen_here.add(key)
+            if not key:
+                problems.append(_problem(entry, f'question "{question}" has no words to match'))
+            elif owner is not entry:
+                problems.append(
+                    _problem(
+                        entry,
+                        f'question "{question}" is also a question of'
+                        f' entry "{owner.id}" ({owner.source})',
+                    )
+                )
+            elif repeated:
+                problems.append(_problem(entry, f'question "{question}" is repeated'))
+            else:
+                confusion = _confusion(matcher.match(question, locale), entry)
+                if confusion:
+                    problems.append(_problem(entry, f'question "{question}" {confusion}'))
+    return problems
+
+
+def _problem(entry: Entry, message: str) -> Problem:
+    return Problem(entry.source, f'entry "{entry.id}": {message}')
+
+
+def _confusion(match: Match, entry: Entry) -> str | None:
+    """Why `match`, for one of `entry`'s own questions, is wrong; None when it is right."""
+    if match.decision == "answer" and match.entry is not None:
+        if match.entry.id == entry.id:
+            return None
+        return (
+            f'is answered with entry "{match.entry.id}" ({match.entry.source},'
+            f" score {match.score:.0f})"
+        )
+    if not match.suggestions:
+        return f"gets no direct answer (best score {match.score:.0f})"
+    close = ", ".join(f'"{s.entry.id}" {s.score:.0f}' for s in match.suggestions)
+    return f"gets no direct answer, too close to call: {close}"

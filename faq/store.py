@@ -1,0 +1,107 @@
+"""The FAQ currently in service, reloaded when its files change.
+
+An edit that does not load is logged and ignored: the last good FAQ keeps answering
+until the files are fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from faq.loader import FaqError, faq_files, load_faq
+from faq.matcher import Matcher, MatchSettings
+from faq.model import Faq
+
+logger = logging.getLogger("faq")
+
+# (path, mtime in ns, size) of every FAQ file; a change in any of them means reload.
+_Snapshot = frozenset[tuple[str, int, int]]
+
+
+class FaqStore:
+    """Holds the current good `Faq` and its `Matcher`; `watch()` keeps them fresh."""
+
+    def __init__(
+        self,
+        path: Path,
+        settings: MatchSettings,
+        default_locale: str = "en",
+        poll_seconds: float = 2.0,
+    ) -> None:
+        """Load the FAQ now; raises `FaqError` when it does not load."""
+        self._path = path
+        self._settings = settings
+        self._default_locale = default_locale
+        self._poll_seconds = poll_seconds
+        self._snapshot = _snapshot(path)
+        faq = load_faq(path, default_locale)
+        # One tuple, swapped in one assignment: readers never see a FAQ with another's matcher.
+        self._current = (faq, Matcher(faq, settings))
+        self._last_error: FaqError | None = None
+
+    @property
+    def faq(self) -> Faq:
+        return self._current[0]
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._current[1]
+
+    @property
+    def last_error(self) -> FaqError | None:
+        """Why the latest change was rejected; None once the files load again."""
+        return self._last_error
+
+    def reload_if_changed(self) -> bool:
+        """Reload when a file changed, appeared or vanished; True when a new FAQ is in service.
+
+        The snapshot is taken before reading, so an edit made during a reload is seen
+        by the next check. A rejected edit is reported once, not at every check.
+        """
+        snapshot = _snapshot(self._path)
+        if snapshot == self._snapshot:
+            return False
+        self._snapshot = snapshot
+        try:
+            faq = load_faq(self._path, self._default_locale)
+        except FaqError as exc:
+            self._last_error = exc
+            logger.error(
+                "FAQ %s has %d problem(s); still serving the last good FAQ (%d entries):\n%s",
+                self._path,
+                len(exc.problems),
+                len(self.faq.entries),
+                exc,
+            )
+            return False
+        self._current = (faq, Matcher(faq, self._settings))
+        self._last_error = None
+        logger.info("FAQ %s reloaded: %d entries", self._path, len(faq.entries))
+        return True
+
+    async def watch(self) -> None:
+        """Check for changes every `poll_seconds` until cancelled.
+
+        Reading and indexing run in a worker thread so a large FAQ does not stall the
+        event loop; an unexpected failure is logged and the watch goes on.
+        """
+        while True:
+            await asyncio.sleep(self._poll_seconds)
+            try:
+                await asyncio.to_thread(self.reload_if_changed)
+            except Exception:
+                logger.exception("FAQ %s: reload failed unexpectedly", self._path)
+
+
+def _snapshot(path: Path) -> _Snapshot:
+    entries = set()
+    if path.exists():
+        for file in faq_files(path):
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            entries.add((str(file), stat.st_mtime_ns, stat.st_size))
+    return frozenset(entries)

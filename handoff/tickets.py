@@ -1,0 +1,181 @@
+"""The agent queue: create, claim (exactly once), release, transfer, resolve, rate.
+
+Every transition is one conditional UPDATE on the ticket's current status, so two
+agents, or two bot processes, racing for the same ticket can never both win.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff.db import changed_one
+from handoff.models import Conversation, ThreadMessage, Ticket
+
+
+async def open_ticket(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    reason: str,
+    priority: str,
+    staff_platform: str,
+    staff_chat_id: str,
+    now: datetime,
+) -> Ticket:
+    ticket = Ticket(
+        conversation_id=conversation.id,
+        status="open",
+        reason=reason,
+        priority=priority,
+        card_platform=staff_platform,
+        card_chat_id=staff_chat_id,
+        created_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    conversation.state = "queued"
+    conversation.ticket_id = ticket.id
+    conversation.misses = 0
+    return ticket
+
+
+async def queue_position(session: AsyncSession, ticket: Ticket) -> int:
+    """1-based place among open tickets, high priority first, then oldest first."""
+    ahead = select(func.count()).where(Ticket.status == "open", Ticket.id != ticket.id)
+    if ticket.priority == "high":
+        ahead = ahead.where(Ticket.priority == "high", Ticket.created_at <= ticket.created_at)
+    else:
+        ahead = ahead.where(
+            (Ticket.priority == "high")
+            | ((Ticket.priority != "high") & (Ticket.created_at <= ticket.created_at))
+        )
+    count = (await session.execute(ahead)).scalar_one()
+    return int(count) + 1
+
+
+async def open_tickets(session: AsyncSession, limit: int = 20) -> list[Ticket]:
+    rows = await session.execute(
+        select(Ticket)
+        .where(Ticket.status == "open")
+        .order_by((Ticket.priority == "high").desc(), Ticket.created_at, Ticket.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def claim(
+    session: AsyncSession, ticket_id: int, agent_id: str, agent_name: str, now: datetime
+) -> bool:
+    """True for exactly one caller per open ticket."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "open")
+        .values(status="claimed", agent_id=agent_id, agent_name=agent_name, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    won = changed_one(result)
+    if won:
+        await _set_conversation_state(session, ticket_id, "agent")
+    return won
+
+
+async def release(session: AsyncSession, ticket_id: int, agent_id: str) -> bool:
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.agent_id == agent_id)
+        .values(status="open", agent_id=None, agent_name=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    released = changed_one(result)
+    if released:
+        await _set_conversation_state(session, ticket_id, "queued")
+    return released
+
+
+async def transfer(
+    session: AsyncSession, ticket_id: int, from_agent: str, to_agent: str, to_name: str
+) -> bool:
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.agent_id == from_agent)
+        .values(agent_id=to_agent, agent_name=to_name)
+        .execution_options(synchronize_session=False)
+    )
+    return changed_one(result)
+
+
+async def resolve(session: AsyncSession, ticket_id: int, agent_id: str, now: datetime) -> bool:
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.agent_id == agent_id)
+        .values(status="resolved", resolved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    resolved = changed_one(result)
+    if resolved:
+        await _set_conversation_state(session, ticket_id, "rating")
+    return resolved
+
+
+async def rate(session: AsyncSession, ticket_id: int, rating: int) -> bool:
+    """Store a 1-5 rating once, on a resolved ticket."""
+    if not 1 <= rating <= 5:
+        return False
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "resolved", Ticket.rating.is_(None))
+        .values(rating=rating)
+        .execution_options(synchronize_session=False)
+    )
+    return changed_one(result)
+
+
+async def _set_conversation_state(session: AsyncSession, ticket_id: int, state: str) -> None:
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.ticket_id == ticket_id)
+        .values(state=state)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def ticket_for_thread(
+    session: AsyncSession,
+    platform: str,
+    chat_id: str,
+    thread_id: str | None,
+    reply_to: str | None,
+) -> Ticket | None:
+    """The ticket a staff-room message belongs to: by its thread, else by the message
+    it replies to (reply chains), else None."""
+    if thread_id is not None:
+        found = await session.scalar(
+            select(Ticket).where(
+                Ticket.card_platform == platform,
+                Ticket.card_chat_id == chat_id,
+                Ticket.thread_id == thread_id,
+            )
+        )
+        if found is not None:
+            return found
+    for message_id in (thread_id, reply_to):
+        if message_id is None:
+            continue
+        known = await session.get(ThreadMessage, (platform, chat_id, message_id))
+        if known is not None:
+            return await session.get(Ticket, known.ticket_id)
+    return None
+
+
+async def remember_thread_message(
+    session: AsyncSession, platform: str, chat_id: str, message_id: str, ticket_id: int
+) -> None:
+    if await session.get(ThreadMessage, (platform, chat_id, message_id)) is None:
+        session.add(
+            ThreadMessage(
+                platform=platform, chat_id=chat_id, message_id=message_id, ticket_id=ticket_id
+            )
+        )
