@@ -19,7 +19,9 @@ from faq.matcher import Match, Matcher, Scored
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "faq", help="check the FAQ files or try questions against them", description=__doc__
+        "faq",
+        help="check the FAQ files or try questions against them",
+        description="Validate the FAQ files, and see how questions would match.",
     )
     actions = parser.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
 
@@ -107,7 +109,7 @@ def _as_json(text: str, match: Match) -> dict[str, Any]:
 
 def _as_text(text: str, match: Match, runners: list[Scored]) -> str:
     """A readable block: the question, the decision, and the best other entries."""
-    chosen = match.entry.id if match.entry else "-"
+    chosen = match.entry.id if match.entry else "(no entry)"
     lines = [
         json.dumps(text, ensure_ascii=False),
         f"  {match.decision}: {chosen} (score {match.score:.1f})",

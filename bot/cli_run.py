@@ -10,7 +10,9 @@ import sys
 from typing import Any
 
 from adapters.registry import enabled_adapters
+from bot import logs
 from bot.cli_common import add_config_option, load_or_exit
+from bot.health import HealthServer
 from bot.runtime import Runtime
 
 logger = logging.getLogger("bot.run")
@@ -25,8 +27,10 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     config = load_or_exit(args.config)
+    logs.configure(
+        config.logging.level, as_json=config.logging.format == "json", secrets=config.secrets()
+    )
     adapters = enabled_adapters(config)
     if not adapters:
         print(
@@ -40,14 +44,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(runtime: Runtime) -> None:
+    """Run until SIGINT/SIGTERM, then stop receiving, finish sending, and close."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    section = runtime.config.health
+    health = HealthServer(runtime.health, section.listen, section.port)
     await runtime.start()
+    if section.enabled:
+        await health.start()
+        logger.info("health endpoint on http://%s:%d/healthz", section.listen, health.port)
     logger.info("running; press Ctrl+C to stop")
     try:
         await stop.wait()
     finally:
         logger.info("shutting down")
+        await health.stop()
         await runtime.stop()

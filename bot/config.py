@@ -157,6 +157,19 @@ class TelegramSection(_Section):
     rate_limit_retries: int = Field(default=3, ge=0)
 
 
+class HealthSection(_Section):
+    """`GET /healthz` for load balancers and orchestrators (`supportbot run` only)."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class LoggingSection(_Section):
+    format: Literal["json", "text"] = "json"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class Config(_Section):
     bot: BotSection = BotSection()
     faq: FaqSection = FaqSection()
@@ -166,6 +179,17 @@ class Config(_Section):
     slack: SlackSection = SlackSection()
     discord: DiscordSection = DiscordSection()
     telegram: TelegramSection = TelegramSection()
+    health: HealthSection = HealthSection()
+    logging: LoggingSection = LoggingSection()
+
+    def secrets(self) -> list[str]:
+        """Every secret value in the configuration, so logs can be scrubbed of them."""
+        found: list[str] = []
+        for section in (self.slack, self.discord, self.telegram):
+            for value in section.__dict__.values():
+                if isinstance(value, SecretStr) and value.get_secret_value():
+                    found.append(value.get_secret_value())
+        return found
 
 
 _PLATFORMS = ("slack", "discord", "telegram")

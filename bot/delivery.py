@@ -119,6 +119,11 @@ class Delivery:
             return await adapter.send(Outbound(to, text, buttons, open_thread=open_thread))
         ticket = await self._ticket(row)
         if ticket.card_message_id is None:
+            async with self._sessions() as session:
+                if await outbox.card_parked(session, ticket.id):
+                    raise DeliveryError(
+                        f"ticket {ticket.id}'s card was never delivered", permanent=True
+                    )
             raise _NotYet
         if row.target == "card_edit":
             ref = SentRef(row.platform, row.chat_id, ticket.card_message_id, ticket.thread_id)

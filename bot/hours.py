@@ -147,7 +147,7 @@ class SupportHours:
         if not any(self._weekly):
             return None
         today = moment.astimezone(self.timezone).date()
-        last = max(today, *self._closed) + timedelta(days=SEARCH_DAYS)
+        last = max([today, *self._closed]) + timedelta(days=SEARCH_DAYS)
         for day in _days(today - timedelta(days=1), last):
             for start, _ in self._intervals(day):
                 if start > moment:

@@ -7,6 +7,9 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Config
 from bot.contract import Adapter
@@ -20,6 +23,7 @@ from bot.i18n import Templates
 from bot.staff_flow import StaffFlow
 from bot.storage import make_engine, make_sessions, upgrade
 from faq.store import FaqStore
+from handoff import outbox
 
 logger = logging.getLogger("bot.runtime")
 
@@ -56,6 +60,7 @@ class Runtime:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._started: list[Adapter] = []
+        self._delivering = False
 
     async def start(self, *, deliver: bool = True) -> None:
         """Migrate, then start the workers and every adapter.
@@ -70,8 +75,30 @@ class Runtime:
             logger.info("%s adapter started", adapter.platform)
         if deliver:
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+            self._delivering = True
 
-    async def stop(self) -> None:
+    async def health(self) -> dict[str, Any]:
+        """What `/healthz` reports: 'ok' when the database answers."""
+        report: dict[str, Any] = {
+            "adapters": [a.platform for a in self._started],
+            "faq_entries": len(self.faq.faq.entries),
+            "faq_error": None if self.faq.last_error is None else str(self.faq.last_error),
+        }
+        try:
+            async with self._sessions() as session:
+                report["outbox"] = await outbox.counts(session)
+        except (OSError, SQLAlchemyError) as exc:
+            report["status"] = "database unreachable"
+            report["error"] = type(exc).__name__
+            return report
+        report["status"] = "ok"
+        return report
+
+    async def stop(self, drain_seconds: float = 5.0) -> None:
+        """Stop gracefully: give the delivery worker (if running) a few seconds to send
+        what is decided, then stop the adapters; whatever is left stays in the outbox."""
+        if self._delivering:
+            await self.delivery.drain(drain_seconds)
         for adapter in reversed(self._started):
             try:
                 await adapter.stop()
@@ -84,6 +111,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self._delivering = False
         await self._db.dispose()
 
     async def __aenter__(self) -> Runtime:

@@ -8,7 +8,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "handoff" / "migrations"
@@ -28,11 +29,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    """The engine for `url`; a URL no async driver serves is a StorageError."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_async_engine(url, connect_args={"timeout": 30})
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise StorageError(
+            f"database {_shown(url)}: unusable URL ({_cause(exc)}); "
+            "use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DATABASE"
+        ) from exc
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[Any]:
@@ -53,7 +61,24 @@ def _upgrade(connection: Connection) -> None:
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the schema to the newest migration (safe to run on every start)."""
     try:
-        async with engine.begin() as connection:
+        connection = await engine.connect()
+    except Exception as exc:  # each driver has its own: OSError, asyncpg's, sqlite3's
+        raise StorageError(f"database {engine.url!r}: cannot connect: {_cause(exc)}") from exc
+    try:
+        async with connection.begin():
             await connection.run_sync(_upgrade)
-    except OSError as exc:
-        raise StorageError(f"database {engine.url!r}: cannot connect: {exc}") from exc
+    finally:
+        await connection.close()
+
+
+def _shown(url: str) -> str:
+    """The URL as messages may show it: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
+
+def _cause(exc: Exception) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return str(cause) or type(cause).__name__

@@ -28,39 +28,53 @@ def lint_faq(
 
 
 def lint_loaded(faq: Faq, settings: MatchSettings) -> list[Problem]:
-    """Lint findings for an already loaded FAQ, in entry order, at most one per question."""
+    """Lint findings for an already loaded FAQ, in entry order, at most one per question.
+
+    A question listed under two entries is reported once, at the later entry; the
+    matcher's verdict on it would only repeat that.
+    """
     matcher = Matcher(faq, settings)
+    owners = _owners(faq)
     problems: list[Problem] = []
-    owners: dict[str, Entry] = {}
     for entry in faq.entries:
         missing = sorted(set(entry.questions) - set(entry.answer))
         if missing:
             problems.append(
                 _problem(entry, f"questions in {', '.join(missing)} but no answer in that language")
             )
-        seen_here: set[str] = set()
+        seen: set[str] = set()
         for locale, question in entry.all_questions():
             key = normalize(question)
-            owner = owners.setdefault(key, entry)
-            repeated = key in seen_here
-            seen_here.add(key)
+            first = owners[key][0]
             if not key:
                 problems.append(_problem(entry, f'question "{question}" has no words to match'))
-            elif owner is not entry:
+            elif first is not entry:
                 problems.append(
                     _problem(
                         entry,
                         f'question "{question}" is also a question of'
-                        f' entry "{owner.id}" ({owner.source})',
+                        f' entry "{first.id}" ({first.source})',
                     )
                 )
-            elif repeated:
+            elif key in seen:
                 problems.append(_problem(entry, f'question "{question}" is repeated'))
-            else:
+            elif len(owners[key]) == 1:
                 confusion = _confusion(matcher.match(question, locale), entry)
                 if confusion:
                     problems.append(_problem(entry, f'question "{question}" {confusion}'))
+            seen.add(key)
     return problems
+
+
+def _owners(faq: Faq) -> dict[str, list[Entry]]:
+    """For each normalized question, the entries that list it, in FAQ order."""
+    owners: dict[str, list[Entry]] = {}
+    for entry in faq.entries:
+        for _locale, question in entry.all_questions():
+            entries = owners.setdefault(normalize(question), [])
+            if not entries or entries[-1] is not entry:
+                entries.append(entry)
+    return owners
 
 
 def _problem(entry: Entry, message: str) -> Problem:

@@ -3,6 +3,10 @@
 The YAML is composed into a node tree (not constructed into Python objects), so every
 value keeps the line it was written on. Text fields use the text as written: a
 question "yes" or "404" stays a string instead of becoming a bool or an int.
+
+libyaml's parser is used when PyYAML has it (the PyPI wheels do): unlike the
+pure-Python one it accepts a "?" inside a flow list, as in
+`questions: [How do I reset my password?, I forgot my password]`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from faq.model import Entry, Faq
+
+_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
 
 ENTRY_KEYS = ("id", "questions", "answer", "tags", "threshold")
 REQUIRED_KEYS = ("id", "questions", "answer")
@@ -76,16 +84,13 @@ def load_faq(path: Path, default_locale: str = "en") -> Faq:
     first_seen: dict[str, str] = {}
     for file in files:
         for entry in _load_file(file, default_locale, problems):
-            if entry.id in first_seen:
-                problems.append(
-                    Problem(
-                        entry.source,
-                        f'entry "{entry.id}": duplicate id, first defined at {first_seen[entry.id]}',
-                    )
-                )
-                continue
-            first_seen[entry.id] = entry.source
-            entries.append(entry)
+            first = first_seen.get(entry.id)
+            if first is not None:
+                message = f'entry "{entry.id}": duplicate id, first defined at {first}'
+                problems.append(Problem(entry.source, message))
+            else:
+                first_seen[entry.id] = entry.source
+                entries.append(entry)
     if problems:
         raise FaqError(problems)
     return Faq(tuple(entries))
@@ -102,17 +107,26 @@ def _load_file(file: Path, default_locale: str, problems: list[Problem]) -> list
         problems.append(Problem(name, f"cannot read: {exc.strerror}"))
         return []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{name}:{mark.line + 1}" if mark else name
-        detail = " ".join(part for part in (exc.context, exc.problem) if part)
-        problems.append(Problem(where, f"not valid YAML: {detail}"))
+        problems.append(_yaml_problem(name, exc))
         return []
     except yaml.YAMLError as exc:
         problems.append(Problem(name, f"not valid YAML: {exc}"))
         return []
     return _FileParser(name, default_locale, problems).entries(root)
+
+
+def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{name}:{mark.line + 1}" if mark else name
+    message = f"not valid YAML: {exc.problem or exc.context}"
+    if exc.problem and exc.context:
+        message += f" ({exc.context}"
+        if exc.context_mark:
+            message += f" from line {exc.context_mark.line + 1}"
+        message += ")"
+    return Problem(where, message)
 
 
 class _FileParser:
@@ -168,12 +182,12 @@ class _FileParser:
 
     def _entry(self, node: Node, number: int) -> Entry | None:
         before = len(self._problems)
+        label = _label(node, number)
         shape = "must be a mapping with id, questions and answer"
-        fields = self._fields(node, ENTRY_KEYS, shape, f"entry #{number}: ")
+        fields = self._fields(node, ENTRY_KEYS, shape, label)
         if fields is None:
             return None
-        entry_id = self._entry_id(node, fields.get("id"), number)
-        label = f'entry "{entry_id}": ' if entry_id else f"entry #{number}: "
+        entry_id = self._entry_id(node, fields.get("id"), label)
         for key in REQUIRED_KEYS[1:]:
             if key not in fields:
                 self._report(node, f"{label}{key} is missing")
@@ -185,12 +199,11 @@ class _FileParser:
             return None
         return Entry(entry_id, questions, answer, tags, threshold, self._at(node))
 
-    def _entry_id(self, entry: Node, node: Node | None, number: int) -> str | None:
-        label = f"entry #{number}: "
+    def _entry_id(self, entry: Node, node: Node | None, label: str) -> str | None:
         if node is None:
             self._report(entry, f"{label}id is missing")
             return None
-        value = self._text(node)
+        value = _text(node)
         if not value:
             self._report(node, f"{label}id must be a non-empty text")
             return None
@@ -222,7 +235,7 @@ class _FileParser:
             if not isinstance(value, ScalarNode):
                 self._report(value, f"{label}{where} must be a text")
                 continue
-            text = self._text(value)
+            text = _text(value)
             if not text:
                 self._report(value, f"{label}{where} is empty")
                 continue
@@ -259,7 +272,7 @@ class _FileParser:
             return None
         texts: list[str] = []
         for index, item in enumerate(node.value, 1):
-            text = self._text(item) if isinstance(item, ScalarNode) else None
+            text = _text(item) if isinstance(item, ScalarNode) else None
             if text is None:
                 self._report(item, f"{label}{where} #{index} must be a text")
             elif not text:
@@ -283,14 +296,25 @@ class _FileParser:
             return None
         return value
 
-    @staticmethod
-    def _text(node: Node) -> str | None:
-        """A scalar's text as written, stripped; "" for an empty or null value."""
-        if not isinstance(node, ScalarNode):
-            return None
-        if node.tag == _NULL_TAG:
-            return ""
-        return str(node.value).strip()
+
+def _text(node: Node) -> str | None:
+    """A scalar's text as written, stripped; "" for an empty or null value."""
+    if not isinstance(node, ScalarNode):
+        return None
+    if node.tag == _NULL_TAG:
+        return ""
+    return str(node.value).strip()
+
+
+def _label(node: Node, number: int) -> str:
+    """How messages name an entry: by its id when it has a valid one, else by position."""
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == "id":
+                text = _text(value_node)
+                if text and _ID.fullmatch(text) and len(text) <= MAX_ID_LENGTH:
+                    return f'entry "{text}": '
+    return f"entry #{number}: "
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...]) -> str:

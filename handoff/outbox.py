@@ -95,11 +95,29 @@ async def lease_due(
     return taken
 
 
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Rows by status: pending, sent, parked."""
+    rows = await session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+    return {str(status): int(n) for status, n in rows.all()}
+
+
 async def pending_count(session: AsyncSession) -> int:
     count = await session.scalar(
         select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
     )
     return int(count or 0)
+
+
+async def card_parked(session: AsyncSession, ticket_id: int) -> bool:
+    """Whether the ticket's card failed for good (its thread will never exist)."""
+    parked = await session.scalar(
+        select(OutboxRow.id).where(
+            OutboxRow.ticket_id == ticket_id,
+            OutboxRow.target == "ticket_card",
+            OutboxRow.status == "parked",
+        )
+    )
+    return parked is not None
 
 
 async def mark_sent(session: AsyncSession, row_id: int, message_id: str) -> None:

@@ -43,15 +43,16 @@ async def open_ticket(
 
 
 async def queue_position(session: AsyncSession, ticket: Ticket) -> int:
-    """1-based place among open tickets, high priority first, then oldest first."""
-    ahead = select(func.count()).where(Ticket.status == "open", Ticket.id != ticket.id)
+    """1-based place among open tickets, high priority first, then oldest first (the
+    order of `open_tickets`; tickets opened at the same instant go by id)."""
+    earlier = (Ticket.created_at < ticket.created_at) | (
+        (Ticket.created_at == ticket.created_at) & (Ticket.id < ticket.id)
+    )
+    ahead = select(func.count()).where(Ticket.status == "open")
     if ticket.priority == "high":
-        ahead = ahead.where(Ticket.priority == "high", Ticket.created_at <= ticket.created_at)
+        ahead = ahead.where(Ticket.priority == "high", earlier)
     else:
-        ahead = ahead.where(
-            (Ticket.priority == "high")
-            | ((Ticket.priority != "high") & (Ticket.created_at <= ticket.created_at))
-        )
+        ahead = ahead.where((Ticket.priority == "high") | ((Ticket.priority != "high") & earlier))
     count = (await session.execute(ahead)).scalar_one()
     return int(count) + 1
 

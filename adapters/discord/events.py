@@ -10,6 +10,7 @@ from adapters.discord.rooms import Place, Rooms
 from bot.contract import Action, Inbound, Sender
 
 PLATFORM = "discord"
+_PEOPLE_WRITE = (discord.MessageType.default, discord.MessageType.reply)
 
 
 def sender_of(user: discord.User | discord.Member, locale: discord.Locale | None) -> Sender:
@@ -39,6 +40,10 @@ class EventReader:
         return self._rooms.place(channel.id, parent, direct=direct)
 
     async def inbound(self, message: discord.Message) -> Inbound | None:
+        """None for messages the core never sees: bots (this one too), system messages
+        (pins, thread starts), places the bot does not serve."""
+        if message.author.bot or message.type not in _PEOPLE_WRITE:
+            return None
         place = await self._place(message.channel)
         if place is None:
             return None

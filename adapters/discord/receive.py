@@ -16,7 +16,6 @@ from bot.contract import Core, Event
 
 log = logging.getLogger("adapters.discord")
 
-_CUSTOMER_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 NOT_HERE = "Agent commands work only for staff, inside a ticket thread of the staff channel."
 DONE = "done"
 FAILED = "That did not work; the bot's log has the details."
@@ -36,8 +35,6 @@ class CoreReceiver:
         return True
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.type not in _CUSTOMER_MESSAGE_TYPES:
-            return
         try:
             inbound = await self._reader.inbound(message)
         except Exception as exc:

@@ -1,0 +1,92 @@
+"""Shared pieces for the Telegram adapter tests: the fake server, people, a recording core."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from adapters.telegram import TelegramAdapter
+from bot.config import StaffSection, TelegramSection
+from bot.contract import Event
+from tests.fakes.telegram_api import FakeTelegramApi, FakeUser
+
+STAFF_GROUP = -100123
+OTHER_GROUP = -100999
+CUSTOMER = FakeUser(1001, "Ann", "Lee", language_code="de-AT")
+AGENT = FakeUser(2001, "Bob", username="bob_agent", language_code="en")
+STRANGER = FakeUser(3001, "Eve")
+OTHER_BOT = FakeUser(4001, "Robo", is_bot=True)
+
+
+class RecordingCore:
+    """A Core that records every event; `fail_on` makes handle() raise for that text."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.events: list[Event] = []
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._fail_on = fail_on
+
+    async def handle(self, event: Event) -> None:
+        self.events.append(event)
+        self._queue.put_nowait(event)
+        if self._fail_on is not None and getattr(event, "text", None) == self._fail_on:
+            raise RuntimeError("the core broke")
+
+    async def next_event(self, timeout: float = 5.0) -> Event:
+        return await asyncio.wait_for(self._queue.get(), timeout)
+
+
+def telegram_section(fake: FakeTelegramApi, **overrides: Any) -> TelegramSection:
+    values: dict[str, Any] = {
+        "enabled": True,
+        "token": fake.token,
+        "api_base_url": fake.base_url,
+        "poll_timeout": 1,
+        "request_timeout": 2.0,
+        "rate_limit_retries": 1,
+        **overrides,
+    }
+    return TelegramSection.model_validate(values)
+
+
+def staff_section(platform: str = "telegram") -> StaffSection:
+    return StaffSection(platform=platform, chat_id=str(STAFF_GROUP))
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    yield
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegramApi]:
+    async with FakeTelegramApi() as api:
+        api.add_group(STAFF_GROUP, "Support staff", forum=True, members={AGENT.id: "member"})
+        api.add_group(OTHER_GROUP, "Random group", forum=False)
+        yield api
+
+
+@pytest.fixture
+def core() -> RecordingCore:
+    return RecordingCore()
+
+
+@pytest.fixture
+async def adapter(fake: FakeTelegramApi, core: RecordingCore) -> AsyncIterator[TelegramAdapter]:
+    """A polling adapter whose staff room is the forum group STAFF_GROUP."""
+    running = TelegramAdapter(telegram_section(fake), staff_section())
+    await running.start(core)
+    yield running
+    await running.stop()

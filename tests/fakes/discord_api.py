@@ -1,0 +1,558 @@
+"""A fake Discord: REST API and gateway on 127.0.0.1 (port 0), for discord.py.
+
+It serves one guild with a staff channel (and a staff role), a support channel and
+another channel; it records every REST call by Discord's operation name
+("create_message", "edit_message", "start_thread_from_message", ...), keeps the
+messages and threads the bot creates, pushes gateway events to the connected bot,
+and can answer the next calls of an operation with a failure (a 429 the way Discord
+sends it: JSON body and `Via` header, so discord.py retries it itself).
+
+    async with FakeDiscord() as fake:
+        section = DiscordSection(token=..., api_base_url=fake.api_url, ...)
+        ...
+        await fake.dispatch("MESSAGE_CREATE", fake.dm_message(fake.user(7), "hi"))
+        call = await fake.wait_for_call("create_message")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+TOKEN = "fake-discord-token"
+TIMESTAMP = "2026-01-05T10:00:00.000000+00:00"
+JSON = {"Content-Type": "application/json"}  # exactly: discord.py rejects a charset suffix
+EPHEMERAL = 64
+
+Payload = dict[str, Any]
+
+_ROUTES: list[tuple[str, str, str]] = [
+    ("GET", r"/users/@me", "get_current_user"),
+    ("GET", r"/oauth2/applications/@me", "get_current_application"),
+    ("GET", r"/gateway/bot", "get_gateway_bot"),
+    ("GET", r"/channels/(?P<channel_id>\d+)", "get_channel"),
+    ("POST", r"/channels/(?P<channel_id>\d+)/messages", "create_message"),
+    ("PATCH", r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)", "edit_message"),
+    (
+        "POST",
+        r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)/threads",
+        "start_thread_from_message",
+    ),
+    (
+        "POST",
+        r"/interactions/(?P<interaction_id>\d+)/(?P<token>[^/]+)/callback",
+        "create_interaction_response",
+    ),
+    ("POST", r"/webhooks/(?P<application_id>\d+)/(?P<token>[^/]+)", "create_followup_message"),
+    ("PUT", r"/applications/(?P<application_id>\d+)/commands", "bulk_overwrite_global_commands"),
+]
+_NO_AUTH = {"create_interaction_response", "create_followup_message"}
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    body: Any
+
+    @property
+    def json(self) -> Payload:
+        assert isinstance(self.body, dict), f"{self.name} had no JSON object body"
+        return self.body
+
+
+@dataclass
+class _Failure:
+    status: int
+    body: Payload | None
+    headers: dict[str, str] = field(default_factory=dict)
+    disconnect: bool = False
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self._ids = itertools.count(1_300_000_000_000_000_001)
+        self.bot_id = self.new_id()
+        self.application_id = self.new_id()
+        self.guild_id = self.new_id()
+        self.staff_channel_id = self.new_id()
+        self.support_channel_id = self.new_id()
+        self.other_channel_id = self.new_id()
+        self.staff_role_id = self.new_id()
+        self.calls: list[Call] = []
+        self.messages: dict[int, Payload] = {}
+        self.threads: dict[int, Payload] = {}
+        self.dm_channels: dict[int, Payload] = {}
+        self.identified = 0
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._sequence = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeDiscord:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    # -- what the bot did --------------------------------------------------------
+
+    def calls_of(self, name: str) -> list[Call]:
+        return [call for call in self.calls if call.name == name]
+
+    async def wait_for_call(self, name: str, *, count: int = 1, timeout: float = 5.0) -> Call:
+        """The `count`-th call of operation `name`, once it has been made."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: len(self.calls_of(name)) >= count)
+        return self.calls_of(name)[count - 1]
+
+    async def wait_for_identify(self, count: int = 1, *, timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: self.identified >= count)
+
+    async def _changed_now(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- failures ----------------------------------------------------------------
+
+    def fail_next(
+        self,
+        name: str,
+        status: int,
+        body: Payload | None = None,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        for _ in range(times):
+            self._failures[name].append(_Failure(status, body, headers or {}))
+
+    def rate_limit_next(self, name: str, retry_after: float, *, times: int = 1) -> None:
+        """A 429 as Discord sends it; discord.py sleeps `retry_after` and retries it."""
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        body |= {"global": False, "code": 0}
+        headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
+        self.fail_next(name, 429, body, times=times, headers=headers)
+
+    def disconnect_next(self, name: str) -> None:
+        """Drop the connection instead of answering the next call of `name`."""
+        self._failures[name].append(_Failure(0, None, disconnect=True))
+
+    # -- REST --------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        for method, pattern, name in _ROUTES:
+            match = re.fullmatch(pattern, path)
+            if match and request.method == method:
+                break
+        else:
+            return self._json({"message": "404: Not Found", "code": 0}, 404)
+        body: Any = await request.json() if request.can_read_body else None
+        call = Call(name, request.method, path, match.groupdict(), dict(request.query), body)
+        self.calls.append(call)
+        await self._changed_now()
+        if name not in _NO_AUTH and request.headers.get("Authorization") != f"Bot {TOKEN}":
+            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
+        if self._failures[name]:
+            failure = self._failures[name].popleft()
+            if failure.disconnect:
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()
+            return self._json(failure.body or {}, failure.status, failure.headers)
+        handler = getattr(self, f"_on_{name}")
+        return await handler(call)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+        if status == 204:
+            return web.Response(status=204)
+        body = json.dumps(data).encode()
+        return web.Response(body=body, status=status, headers=JSON | (headers or {}))
+
+    async def _on_get_current_user(self, call: Call) -> web.Response:
+        return self._json(self.bot_user())
+
+    async def _on_get_current_application(self, call: Call) -> web.Response:
+        return self._json(
+            {
+                "id": str(self.application_id),
+                "name": "supportbot",
+                "description": "",
+                "icon": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "owner": self.user(self.new_id(), "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        )
+
+    async def _on_get_gateway_bot(self, call: Call) -> web.Response:
+        limits = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return self._json({"url": self.gateway_url, "shards": 1, "session_start_limit": limits})
+
+    async def _on_get_channel(self, call: Call) -> web.Response:
+        channel = self.channel(int(call.params["channel_id"]))
+        if channel is None:
+            return self._json({"message": "Unknown Channel", "code": 10003}, 404)
+        return self._json(channel)
+
+    async def _on_create_message(self, call: Call) -> web.Response:
+        channel_id = int(call.params["channel_id"])
+        if self.channel(channel_id) is None:
+            return self._json({"message": "Unknown Channel", "code": 10003}, 404)
+        body = call.json
+        reference = body.get("message_reference")
+        message = self.message(
+            channel_id,
+            self.bot_user(),
+            body.get("content") or "",
+            components=body.get("components") or [],
+            reference=int(reference["message_id"]) if reference else None,
+        )
+        self.messages[int(message["id"])] = message
+        return self._json(message)
+
+    async def _on_edit_message(self, call: Call) -> web.Response:
+        message = self.messages.get(int(call.params["message_id"]))
+        if message is None or message["channel_id"] != call.params["channel_id"]:
+            return self._json({"message": "Unknown Message", "code": 10008}, 404)
+        for key in ("content", "components"):
+            if key in call.json:
+                message[key] = call.json[key] or ([] if key == "components" else "")
+        message["edited_timestamp"] = TIMESTAMP
+        return self._json(message)
+
+    async def _on_start_thread_from_message(self, call: Call) -> web.Response:
+        message_id = int(call.params["message_id"])
+        if message_id not in self.messages:
+            return self._json({"message": "Unknown Message", "code": 10008}, 404)
+        thread = {
+            "id": str(message_id),  # Discord: a thread started from a message has its id
+            "guild_id": str(self.guild_id),
+            "parent_id": call.params["channel_id"],
+            "owner_id": str(self.bot_id),
+            "type": 11,
+            "name": call.json["name"],
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": call.json.get("auto_archive_duration", 1440),
+                "archive_timestamp": TIMESTAMP,
+                "locked": False,
+            },
+        }
+        self.threads[message_id] = thread
+        await self.dispatch("THREAD_CREATE", thread | {"newly_created": True})
+        return self._json(thread, 201)
+
+    async def _on_create_interaction_response(self, call: Call) -> web.Response:
+        kind = call.json["type"]
+        flags = (call.json.get("data") or {}).get("flags", 0)
+        return self._json(
+            {
+                "interaction": {
+                    "id": call.params["interaction_id"],
+                    "type": 2,
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(flags & EPHEMERAL),
+                },
+                "resource": {"type": kind},
+            }
+        )
+
+    async def _on_create_followup_message(self, call: Call) -> web.Response:
+        message = self.message(self.staff_channel_id, self.bot_user(), call.json["content"])
+        message["flags"] = call.json.get("flags", 0)
+        return self._json(message)
+
+    async def _on_bulk_overwrite_global_commands(self, call: Call) -> web.Response:
+        commands = [
+            command | {"id": str(self.new_id()), "application_id": str(self.application_id)}
+            for command in call.body
+        ]
+        return self._json(commands)
+
+    # -- gateway -----------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        try:
+            async for frame in socket:
+                if frame.type is not WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                if message["op"] == 1:
+                    await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif message["op"] == 2:
+                    await self._identify(socket, message["d"])
+                elif message["op"] == 6:
+                    await socket.send_json({"op": 9, "d": False, "s": None, "t": None})
+        finally:
+            self._sockets.discard(socket)
+        return socket
+
+    async def _identify(self, socket: web.WebSocketResponse, identify: Payload) -> None:
+        if identify.get("token") != TOKEN:
+            await socket.close(code=4004)
+            return
+        ready = {
+            "v": 10,
+            "user": self.bot_user(),
+            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "session_id": f"session-{self.identified}",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.application_id), "flags": 0},
+        }
+        await self._send(socket, "READY", ready)
+        await self._send(socket, "GUILD_CREATE", self.guild())
+        self._sockets.add(socket)
+        self.identified += 1
+        await self._changed_now()
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: Payload) -> None:
+        await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def dispatch(self, event: str, data: Payload) -> None:
+        """Push a gateway event (MESSAGE_CREATE, INTERACTION_CREATE, ...) to the bot."""
+        for socket in list(self._sockets):
+            await self._send(socket, event, data)
+
+    # -- payloads ------------------------------------------------------------------
+
+    def user(self, user_id: int, name: str = "customer", *, bot: bool = False) -> Payload:
+        return {
+            "id": str(user_id),
+            "username": name,
+            "global_name": name.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": bot,
+        }
+
+    def bot_user(self) -> Payload:
+        return self.user(self.bot_id, "supportbot", bot=True)
+
+    def member(self, user: Payload, *, staff: bool) -> Payload:
+        """Guild member data as Discord attaches it to events (no members intent)."""
+        roles = [str(self.staff_role_id)] if staff else []
+        return {
+            "user": user,
+            "roles": roles,
+            "joined_at": TIMESTAMP,
+            "nick": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": "2248473465835073",
+        }
+
+    def text_channel(self, channel_id: int, name: str) -> Payload:
+        return {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(self.guild_id),
+            "name": name,
+            "position": 0,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "nsfw": False,
+        }
+
+    def dm_channel(self, user: Payload) -> Payload:
+        """The DM channel between the bot and `user` (one per user, like Discord)."""
+        for channel in self.dm_channels.values():
+            if channel["recipients"][0]["id"] == user["id"]:
+                return channel
+        channel = {"id": str(self.new_id()), "type": 1, "recipients": [user]}
+        self.dm_channels[int(channel["id"])] = channel
+        return channel
+
+    def channel(self, channel_id: int) -> Payload | None:
+        names = {
+            self.staff_channel_id: "staff",
+            self.support_channel_id: "support",
+            self.other_channel_id: "general",
+        }
+        if channel_id in names:
+            return self.text_channel(channel_id, names[channel_id])
+        return self.threads.get(channel_id) or self.dm_channels.get(channel_id)
+
+    def guild(self) -> Payload:
+        everyone = {
+            "id": str(self.guild_id),
+            "name": "@everyone",
+            "permissions": "0",
+            "position": 0,
+        }
+        staff = {"id": str(self.staff_role_id), "name": "staff", "permissions": "0", "position": 1}
+        return {
+            "id": str(self.guild_id),
+            "name": "Support guild",
+            "unavailable": False,
+            "member_count": 3,
+            "roles": [everyone, staff],
+            "channels": [
+                self.channel(c)
+                for c in (self.staff_channel_id, self.support_channel_id, self.other_channel_id)
+            ],
+            "threads": list(self.threads.values()),
+            "members": [self.member(self.bot_user(), staff=False)],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+        }
+
+    def message(
+        self,
+        channel_id: int,
+        author: Payload,
+        content: str,
+        *,
+        member: Payload | None = None,
+        components: list[Payload] | None = None,
+        reference: int | None = None,
+    ) -> Payload:
+        """A message payload as MESSAGE_CREATE carries it (and REST returns it)."""
+        in_guild = channel_id not in self.dm_channels
+        message: Payload = {
+            "id": str(self.new_id()),
+            "channel_id": str(channel_id),
+            "author": author,
+            "content": content,
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 19 if reference else 0,
+            "flags": 0,
+            "components": components or [],
+        }
+        if in_guild:
+            message["guild_id"] = str(self.guild_id)
+        if member is not None:
+            message["member"] = {k: v for k, v in member.items() if k != "user"}
+        if reference is not None:
+            message["message_reference"] = {
+                "message_id": str(reference),
+                "channel_id": str(channel_id),
+            }
+            referenced = self.messages.get(reference)
+            if referenced is not None:
+                message["referenced_message"] = referenced
+        return message
+
+    def dm_message(self, user: Payload, content: str) -> Payload:
+        return self.message(int(self.dm_channel(user)["id"]), user, content)
+
+    def _interaction(
+        self, kind: int, channel_id: int, user: Payload, member: Payload | None, data: Payload
+    ) -> Payload:
+        channel = self.channel(channel_id)
+        assert channel is not None, f"no channel {channel_id}"
+        interaction: Payload = {
+            "id": str(self.new_id()),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "token": f"interaction-token-{self.new_id()}",
+            "version": 1,
+            "data": data,
+            "channel_id": str(channel_id),
+            "channel": channel,
+            "locale": "de",
+            "app_permissions": "0",
+            "attachment_size_limit": 8_388_608,
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+        }
+        if channel["type"] == 1:
+            interaction |= {"user": user, "context": 1}
+        else:
+            assert member is not None, "a guild interaction carries member data"
+            interaction |= {"guild_id": str(self.guild_id), "member": member, "context": 0}
+        return interaction
+
+    def button_click(
+        self, message: Payload, custom_id: str, user: Payload, member: Payload | None = None
+    ) -> Payload:
+        """INTERACTION_CREATE for a press of button `custom_id` on `message`."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return self._interaction(3, int(message["channel_id"]), user, member, data) | {
+            "message": message
+        }
+
+    def slash_command(
+        self,
+        channel_id: int,
+        name: str,
+        member: Payload,
+        options: list[Payload] | None = None,
+        resolved: Payload | None = None,
+    ) -> Payload:
+        data: Payload = {
+            "id": str(self.new_id()),
+            "name": name,
+            "type": 1,
+            "options": options or [],
+        }
+        if resolved is not None:
+            data["resolved"] = resolved
+        return self._interaction(2, channel_id, member["user"], member, data)

@@ -1,0 +1,498 @@
+"""A fake Slack: the Web API and a Socket Mode websocket on 127.0.0.1 (port 0).
+
+It speaks the wire protocol the real slack-sdk / slack-bolt use, so tests drive the real
+libraries end to end:
+
+- Web API: `POST|GET /api/<method>` with `Authorization: Bearer <token>`; JSON, form or
+  query arguments; answers `{"ok": true, ...}` or `{"ok": false, "error": ...}`. Every
+  call is recorded; `await fake.wait_for_call("chat.postMessage")` returns the next one
+  not yet taken. `fail_next(method, times, status=429, retry_after=...)` injects failures.
+- Socket Mode: `apps.connections.open` hands out `ws://…/link`; the fake sends `hello`,
+  pushes envelopes (`push_event`, `push_interactive`) and records the acks.
+- Inbound traffic for HTTP mode: build the bodies here and sign them with
+  `signed_headers`.
+
+Messages the bot posts are kept, so `press(...)` can build a real `block_actions`
+payload for a button of a message the bot sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlencode
+
+from aiohttp import WSMsgType, web
+from slack_sdk.signature import SignatureVerifier
+
+BOT_TOKEN = "xoxb-fake-bot-token"
+APP_TOKEN = "xapp-fake-app-token"
+SIGNING_SECRET = "fake-signing-secret"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+TEAM_ID = "T0001"
+APP_ID = "A0001"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: int | None
+    remaining: int
+
+
+@dataclass
+class _Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    thread_ts: str | None = None
+
+
+class FakeSlack:
+    def __init__(self, *, members_page_size: int = 2) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = {}
+        self.messages: dict[tuple[str, str], _Message] = {}
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.members_page_size = members_page_size
+        self._taken: set[int] = set()
+        self._failures: dict[str, list[_Failure]] = {}
+        self._sockets: list[web.WebSocketResponse] = []
+        self._changed = asyncio.Condition()
+        self._clock = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_get("/link", self._link)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # -- set-up ----------------------------------------------------------------
+
+    def add_user(
+        self, user_id: str, name: str, *, display_name: str = "", locale: str = "en-US"
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name,
+            "locale": locale,
+            "profile": {"display_name": display_name, "real_name": name.title()},
+        }
+
+    def fail_next(
+        self,
+        method: str,
+        times: int = 1,
+        *,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after: int | None = None,
+    ) -> None:
+        """The next `times` calls of `method` fail with this status / error."""
+        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+
+    # -- what the bot did --------------------------------------------------------
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for_call(
+        self,
+        method: str,
+        match: Callable[[Call], bool] | None = None,
+        *,
+        timeout: float = 5.0,
+    ) -> Call:
+        """The first recorded call of `method` (matching `match`) not returned before."""
+
+        def find() -> int | None:
+            for index, call in enumerate(self.calls):
+                if index in self._taken or call.method != method:
+                    continue
+                if match is None or match(call):
+                    return index
+            return None
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: find() is not None), timeout)
+            index = find()
+            assert index is not None
+            self._taken.add(index)
+            return self.calls[index]
+
+    async def wait_for_ack(self, envelope_id: str, *, timeout: float = 5.0) -> dict[str, Any]:
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: envelope_id in self.acks), timeout
+            )
+            return self.acks[envelope_id]
+
+    @property
+    def connected(self) -> bool:
+        """Whether a Socket Mode client is connected."""
+        return any(not ws.closed for ws in self._sockets)
+
+    async def wait_disconnected(self, *, timeout: float = 5.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: not self._sockets), timeout)
+
+    # -- inbound traffic ---------------------------------------------------------
+
+    def next_ts(self) -> str:
+        n = next(self._clock)
+        return f"{1_700_000_000 + n}.{n:06d}"
+
+    def message_event(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        channel_type: str = "im",
+        thread_ts: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel": channel,
+            "channel_type": channel_type,
+            "user": user,
+            "text": text,
+            "ts": self.next_ts(),
+            "team": TEAM_ID,
+        }
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        event.update(extra)
+        return event
+
+    def mention_event(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        event = self.message_event(channel, user, f"<@{BOT_USER_ID}> {text}", thread_ts=thread_ts)
+        event["type"] = "app_mention"
+        del event["channel_type"]
+        return event
+
+    def event_callback(
+        self, event: dict[str, Any], *, event_id: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._clock):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+
+    def press(self, channel: str, ts: str, user: str, label: str) -> dict[str, Any]:
+        """A `block_actions` payload: `user` clicks the button `label` of a bot message."""
+        message = self.messages[(channel, ts)]
+        for block in message.blocks:
+            for element in block.get("elements", []):
+                if element.get("type") == "button" and element["text"]["text"] == label:
+                    action = element
+                    break
+            else:
+                continue
+            break
+        else:
+            raise AssertionError(f"no button {label!r} on {channel}/{ts}")
+        container: dict[str, Any] = {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        }
+        posted: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "bot_id": BOT_ID,
+            "user": BOT_USER_ID,
+            "text": message.text,
+            "blocks": message.blocks,
+        }
+        if message.thread_ts is not None:
+            container["thread_ts"] = message.thread_ts
+            posted["thread_ts"] = message.thread_ts
+        return {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "user": {
+                "id": user,
+                "username": user.lower(),
+                "name": user.lower(),
+                "team_id": TEAM_ID,
+            },
+            "api_app_id": APP_ID,
+            "token": "legacy-verification-token",
+            "container": container,
+            "trigger_id": f"{next(self._clock)}.trigger",
+            "channel": {"id": channel, "name": channel.lower()},
+            "message": posted,
+            "response_url": f"http://127.0.0.1:{self.port}/respond",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action["action_id"],
+                    "block_id": "b0",
+                    "text": action["text"],
+                    "value": action["value"],
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+
+    async def push_event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_attempt: int | None = None,
+    ) -> str:
+        """Send an Events API envelope over Socket Mode; returns its envelope id."""
+        envelope: dict[str, Any] = {
+            "type": "events_api",
+            "payload": self.event_callback(event, event_id=event_id),
+            "accepts_response_payload": False,
+        }
+        if retry_attempt is not None:
+            envelope["retry_attempt"] = retry_attempt
+            envelope["retry_reason"] = "timeout"
+        return await self._push(envelope)
+
+    async def push_interactive(self, payload: dict[str, Any]) -> str:
+        return await self._push(
+            {"type": "interactive", "payload": payload, "accepts_response_payload": False}
+        )
+
+    async def push_raw(self, envelope: dict[str, Any]) -> str:
+        """Send any envelope (e.g. a malformed one); an envelope id is added when absent."""
+        return await self._push(envelope)
+
+    async def _push(self, envelope: dict[str, Any]) -> str:
+        envelope.setdefault("envelope_id", f"env-{next(self._clock)}")
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.connected), 5.0)
+        socket = next(ws for ws in reversed(self._sockets) if not ws.closed)
+        await socket.send_json(envelope)
+        return str(envelope["envelope_id"])
+
+    # -- the server ----------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "fake-slack"},
+                "connection_info": {"app_id": APP_ID},
+            }
+        )
+        await self._notify()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if isinstance(data, dict) and "envelope_id" in data:
+                    self.acks[str(data["envelope_id"])] = data
+                    await self._notify()
+        self._sockets.remove(ws)
+        await self._notify()
+        return ws
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(await request.post())
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        self.calls.append(Call(method, args, token))
+        await self._notify()
+        failure = self._take_failure(method)
+        if failure is not None:
+            headers = {}
+            if failure.retry_after is not None:
+                headers["Retry-After"] = str(failure.retry_after)
+            return _reply({"ok": False, "error": failure.error}, failure.status, headers)
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if token != expected:
+            return _reply({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return _reply({"ok": False, "error": "unknown_method"})
+        result: dict[str, Any] = handler(args)
+        return _reply(result)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.remaining -= 1
+        if failure.remaining <= 0:
+            queue.pop(0)
+        return failure
+
+    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.com/",
+            "team": "Fake",
+            "user": "supportbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
+
+    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel.startswith("CGONE"):
+            return {"ok": False, "error": "channel_not_found"}
+        message = _Message(
+            channel=channel,
+            ts=self.next_ts(),
+            text=str(args.get("text", "")),
+            blocks=_blocks(args.get("blocks")),
+            thread_ts=args.get("thread_ts"),
+        )
+        self.messages[(channel, message.ts)] = message
+        return {"ok": True, "channel": channel, "ts": message.ts, "message": _as_event(message)}
+
+    def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel", "")), str(args.get("ts", "")))
+        message = self.messages.get(key)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.text = str(args.get("text", ""))
+        message.blocks = _blocks(args.get("blocks"))
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
+
+    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}
+
+    def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        everyone = self.members[channel]
+        start = int(args.get("cursor") or 0)
+        size = min(int(args.get("limit") or 100), self.members_page_size)
+        end = start + size
+        next_cursor = str(end) if end < len(everyone) else ""
+        return {
+            "ok": True,
+            "members": everyone[start:end],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+
+def signed_headers(
+    body: str,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/json",
+) -> dict[str, str]:
+    """The headers Slack sends with an Events API / interactivity request."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    assert signature is not None
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+def form_body(payload: dict[str, Any]) -> str:
+    """How Slack posts interactivity payloads: a form with one `payload` field."""
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def _reply(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status, text=json.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+def _blocks(raw: Any) -> list[dict[str, Any]]:
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    return list(raw) if isinstance(raw, list) else []
+
+
+def _as_event(message: _Message) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "text": message.text,
+        "ts": message.ts,
+        "blocks": message.blocks,
+    }
+    if message.thread_ts is not None:
+        event["thread_ts"] = message.thread_ts
+    return event

@@ -1,0 +1,632 @@
+"""A fake Telegram Bot API server on 127.0.0.1 (port 0) for driving python-telegram-bot.
+
+It speaks the real wire protocol (`POST /bot<TOKEN>/<method>`, form fields whose
+non-string values are JSON, replies `{"ok": ..., "result": ...}`), keeps the state
+the adapter relies on (chats, members, forum topics, sent messages and their inline
+keyboards), parses the HTML parse mode like Telegram does (unknown tags and unclosed
+tags are refused; '@name' becomes a mention entity), records every call, long-polls
+getUpdates with real offset semantics, posts to a registered webhook, and injects
+failures (429 with retry_after, 5xx, stalls) for the next N calls of a method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from types import TracebackType
+from typing import Any
+
+from aiohttp import ClientSession, web
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_ID = 123456
+BOT_USERNAME = "support_test_bot"
+MAX_POLL_SECONDS = 1.0
+MAX_TEXT = 4096
+
+_ALLOWED_TAGS = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "code": "code",
+    "pre": "pre",
+    "a": "text_link",
+    "tg-spoiler": "spoiler",
+    "blockquote": "blockquote",
+}
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9_]{4,32}(?![A-Za-z0-9_])")
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made; `params` are the raw form fields."""
+
+    method: str
+    params: dict[str, str]
+    index: int
+
+    def json(self, key: str) -> Any:
+        return json.loads(self.params[key])
+
+    def get(self, key: str) -> str | None:
+        return self.params.get(key)
+
+
+@dataclass
+class _Failure:
+    remaining: int
+    status: int
+    description: str
+    retry_after: int | None = None
+    stall: float = 0.0
+
+
+@dataclass
+class _Chat:
+    data: dict[str, Any]
+    members: dict[int, str] = field(default_factory=dict)
+    topics: dict[int, str] = field(default_factory=dict)
+    blocked: bool = False
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+class _TelegramHtml(HTMLParser):
+    """Telegram's HTML parse mode: a few tags, four named entities, everything closed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.text = ""
+        self.entities: list[dict[str, Any]] = []
+        self._open: list[tuple[str, int, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            raise ApiError(400, f"Bad Request: can't parse entities: Unsupported start tag {tag}")
+        self._open.append((tag, _u16(self.text), dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._open or self._open[-1][0] != tag:
+            raise ApiError(400, f"Bad Request: can't parse entities: Unexpected end tag {tag}")
+        _, start, attrs = self._open.pop()
+        entity: dict[str, Any] = {
+            "type": _ALLOWED_TAGS[tag],
+            "offset": start,
+            "length": _u16(self.text) - start,
+        }
+        href = attrs.get("href") or ""
+        if tag == "a" and href.startswith("tg://user"):
+            entity = {**entity, "type": "text_mention"}
+        elif tag == "a":
+            entity["url"] = href
+        self.entities.append(entity)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in _NAMED_ENTITIES:
+            raise ApiError(400, f"Bad Request: can't parse entities: Unsupported entity {name}")
+        self.text += _NAMED_ENTITIES[name]
+
+    def handle_charref(self, name: str) -> None:
+        number = int(name[1:], 16) if name.lower().startswith("x") else int(name)
+        self.text += chr(number)
+
+    def finish(self) -> tuple[str, list[dict[str, Any]]]:
+        self.close()
+        if self._open:
+            raise ApiError(400, "Bad Request: can't parse entities: Unclosed start tag")
+        return self.text, self.entities
+
+
+def parse_html(markup: str) -> tuple[str, list[dict[str, Any]]]:
+    """(text, entities) the way Telegram would show a message sent with parse_mode=HTML.
+
+    Like Telegram, '@name' outside code becomes a mention entity.
+    """
+    parser = _TelegramHtml()
+    parser.feed(markup)
+    text, entities = parser.finish()
+    code = [e for e in entities if e["type"] in ("code", "pre")]
+    found = [
+        m
+        for m in _mentions(text)
+        if not any(c["offset"] <= m["offset"] < c["offset"] + c["length"] for c in code)
+    ]
+    return text, entities + found
+
+
+def _u16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class FakeTelegramApi:
+    """Use as `async with FakeTelegramApi() as fake:`; point the bot at `fake.base_url`."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.bot_user = FakeUser(BOT_ID, "Support", username=BOT_USERNAME, is_bot=True)
+        self.calls: list[ApiCall] = []
+        self.webhook: dict[str, str] = {}
+        self._chats: dict[int, _Chat] = {}
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._failures: dict[str, list[_Failure]] = {}
+        self._taken: set[int] = set()
+        self._changed = asyncio.Condition()
+        self._new_update = asyncio.Event()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeTelegramApi:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._closing = True
+        self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        """The Bot API server root, as `telegram.api_base_url` expects it."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- world setup -------------------------------------------------------------
+
+    def add_group(
+        self, chat_id: int, title: str, *, forum: bool, members: dict[int, str] | None = None
+    ) -> None:
+        """A supergroup; `members` maps user ids to a status ("member", "creator", ...)."""
+        data = {"id": chat_id, "type": "supergroup", "title": title}
+        if forum:
+            data["is_forum"] = True
+        self._chats[chat_id] = _Chat(data, members=dict(members or {}))
+
+    def add_private_chat(self, user: FakeUser) -> None:
+        data = {"id": user.id, "type": "private", "first_name": user.first_name}
+        self._chats.setdefault(user.id, _Chat(data))
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        self._chats[chat_id].members[user_id] = status
+
+    def block_bot(self, user: FakeUser) -> None:
+        """The user blocked the bot: sending to them is Forbidden from now on."""
+        self._chats[user.id].blocked = True
+
+    def create_topic(self, chat_id: int, name: str, by: FakeUser) -> int:
+        """A forum topic, opened by `by`; its id is the id of its first (service) message."""
+        service = self._new_message(chat_id, by.to_dict())
+        service["forum_topic_created"] = {"name": name, "icon_color": 7322096}
+        service["is_topic_message"] = True
+        service["message_thread_id"] = service["message_id"]
+        self._messages[(chat_id, service["message_id"])] = service
+        self._chats[chat_id].topics[service["message_id"]] = name
+        return int(service["message_id"])
+
+    def topics(self, chat_id: int) -> dict[int, str]:
+        return dict(self._chats[chat_id].topics)
+
+    def message(self, chat_id: int, message_id: int | str) -> dict[str, Any]:
+        return self._messages[(chat_id, int(message_id))]
+
+    # -- failures ----------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        retry_after: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        """The next `times` calls of `method` fail. 429 carries `retry_after` (default 1)."""
+        if status == 429:
+            retry_after = 1 if retry_after is None else retry_after
+            description = description or f"Too Many Requests: retry after {retry_after}"
+        failure = _Failure(times, status, description or f"Error {status}", retry_after)
+        self._failures.setdefault(method, []).append(failure)
+
+    def stall_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """The next `times` calls of `method` answer only after `seconds`."""
+        self._failures.setdefault(method, []).append(_Failure(times, 200, "", stall=seconds))
+
+    # -- inbound traffic ---------------------------------------------------------
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue a raw update for getUpdates; an update_id is assigned when missing."""
+        update = {"update_id": next(self._update_ids), **update}
+        self._updates.append(update)
+        self._new_update.set()
+        self._new_update = asyncio.Event()
+        return int(update["update_id"])
+
+    def user_writes(
+        self,
+        user: FakeUser,
+        text: str | None,
+        *,
+        chat_id: int | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+        extra: dict[str, Any] | None = None,
+        deliver: bool = True,
+    ) -> dict[str, Any]:
+        """`user` sends a message (to the bot's private chat unless `chat_id` is given).
+
+        Text starting with "/" carries a bot_command entity, as Telegram clients send it.
+        In a forum topic the message replies to the topic's first message unless it
+        replies to something else, as in real Telegram.
+        """
+        if chat_id is None:
+            self.add_private_chat(user)
+            chat_id = user.id
+        message = self._new_message(chat_id, user.to_dict())
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        target = reply_to if reply_to is not None else thread_id
+        if target is not None:
+            message["reply_to_message"] = _shallow(self._messages[(chat_id, target)])
+        message.update(extra or {})
+        self._messages[(chat_id, message["message_id"])] = message
+        if deliver:
+            self.push_update({"message": message})
+        return message
+
+    def press(
+        self, user: FakeUser, message: dict[str, Any], label: str, *, deliver: bool = True
+    ) -> dict[str, Any]:
+        """`user` presses the button labelled `label` on `message` (as stored now)."""
+        current = self._messages[(message["chat"]["id"], message["message_id"])]
+        keyboard = current.get("reply_markup", {}).get("inline_keyboard", [])
+        buttons = [b for row in keyboard for b in row if b["text"] == label]
+        if not buttons:
+            raise AssertionError(f"no button {label!r} on message {current['message_id']}")
+        update = {
+            "callback_query": {
+                "id": str(next(self._query_ids)),
+                "from": user.to_dict(),
+                "message": current,
+                "chat_instance": "42",
+                "data": buttons[0]["callback_data"],
+            }
+        }
+        if deliver:
+            self.push_update(update)
+        return update
+
+    async def post_to_webhook(self, update: dict[str, Any], *, secret: str | None = None) -> int:
+        """POST `update` to the registered webhook as Telegram does; returns the HTTP status.
+
+        `secret` overrides the registered secret token (to test a wrong one).
+        """
+        update = {"update_id": next(self._update_ids), **update}
+        token = self.webhook.get("secret_token", "") if secret is None else secret
+        async with (
+            ClientSession() as session,
+            session.post(
+                self.webhook["url"],
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": token},
+            ) as response,
+        ):
+            return response.status
+
+    # -- observing the bot -------------------------------------------------------
+
+    async def wait_for_call(
+        self,
+        method: str,
+        where: Callable[[ApiCall], bool] | None = None,
+        *,
+        timeout: float = 5.0,
+    ) -> ApiCall:
+        """The first call of `method` (matching `where`) not returned by an earlier wait."""
+
+        def find() -> ApiCall | None:
+            for call in self.calls:
+                if (
+                    call.index not in self._taken
+                    and call.method == method
+                    and (where is None or where(call))
+                ):
+                    return call
+            return None
+
+        async with self._changed:
+            call = await asyncio.wait_for(self._changed.wait_for(find), timeout)
+        assert call is not None
+        self._taken.add(call.index)
+        return call
+
+    def calls_of(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    # -- the server --------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        method = request.match_info["method"]
+        try:
+            form = await request.post()
+        except ConnectionResetError:  # the bot gave up on this request (stop, timeout)
+            return _reply(400, {"ok": False, "error_code": 400, "description": "gone"})
+        params = {key: str(value) for key, value in form.items()}
+        call = ApiCall(method, params, len(self.calls))
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+        failure = self._take_failure(method)
+        if failure is not None and failure.stall:
+            await asyncio.sleep(failure.stall)
+        elif failure is not None:
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return _reply(failure.status, body)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _reply(400, {"ok": False, "error_code": 400, "description": "Not Found"})
+        try:
+            result = await handler(params)
+        except ApiError as exc:
+            body = {"ok": False, "error_code": exc.status, "description": exc.description}
+            return _reply(exc.status, body)
+        return _reply(200, {"ok": True, "result": result})
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.remaining -= 1
+        if failure.remaining <= 0:
+            queue.pop(0)
+        return failure
+
+    def _chat(self, chat_id: str) -> _Chat:
+        try:
+            chat = self._chats[int(chat_id)]
+        except (KeyError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        if chat.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    def _new_message(self, chat_id: int, sender: dict[str, Any]) -> dict[str, Any]:
+        ids = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return {
+            "message_id": next(ids),
+            "date": int(time.time()),
+            "chat": self._chats[chat_id].data,
+            "from": sender,
+        }
+
+    # -- Bot API methods ---------------------------------------------------------
+
+    async def _api_getMe(self, params: dict[str, str]) -> dict[str, Any]:
+        return {**self.bot_user.to_dict(), "can_join_groups": True}
+
+    async def _api_deleteWebhook(self, params: dict[str, str]) -> bool:
+        self.webhook = {}
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, str]) -> bool:
+        self.webhook = dict(params)
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", "0"))
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        timeout = min(float(params.get("timeout", "0")), MAX_POLL_SECONDS)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            pending = [u for u in self._updates if u["update_id"] >= offset]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if pending or self._closing or remaining <= 0:
+                return pending
+            try:
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+            except TimeoutError:
+                return []
+
+    async def _api_getChat(self, params: dict[str, str]) -> dict[str, Any]:
+        chat = self._chat(params["chat_id"])
+        gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        return {
+            **chat.data,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
+
+    async def _api_getChatMember(self, params: dict[str, str]) -> dict[str, Any]:
+        chat = self._chat(params["chat_id"])
+        user_id = int(params["user_id"])
+        status = chat.members.get(user_id, "left")
+        member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False}}
+        member["user"]["first_name"] = f"user{user_id}"
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            for right in (
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+            ):
+                member[right] = False
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
+
+    async def _api_createForumTopic(self, params: dict[str, str]) -> dict[str, Any]:
+        chat = self._chat(params["chat_id"])
+        if not chat.data.get("is_forum"):
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        name = params["name"]
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        topic = self.create_topic(chat.data["id"], name, self.bot_user)
+        return {"message_thread_id": topic, "name": name, "icon_color": 7322096}
+
+    async def _api_sendMessage(self, params: dict[str, str]) -> dict[str, Any]:
+        chat = self._chat(params["chat_id"])
+        chat_id = chat.data["id"]
+        message = self._new_message(chat_id, self.bot_user.to_dict())
+        message.update(_parsed_text(params))
+        if "reply_markup" in params:
+            message["reply_markup"] = json.loads(params["reply_markup"])
+        thread = params.get("message_thread_id")
+        reply_target: int | None = None
+        if thread is not None:
+            if int(thread) not in chat.topics:
+                raise ApiError(400, "Bad Request: message thread not found")
+            message["message_thread_id"] = int(thread)
+            message["is_topic_message"] = True
+            reply_target = int(thread)
+        if "reply_parameters" in params:
+            reply = json.loads(params["reply_parameters"])
+            if (chat_id, reply["message_id"]) in self._messages:
+                reply_target = reply["message_id"]
+            elif not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+        if reply_target is not None:
+            message["reply_to_message"] = _shallow(self._messages[(chat_id, reply_target)])
+        self._messages[(chat_id, message["message_id"])] = message
+        return message
+
+    async def _api_editMessageText(self, params: dict[str, str]) -> dict[str, Any]:
+        chat = self._chat(params["chat_id"])
+        key = (chat.data["id"], int(params["message_id"]))
+        old = self._messages.get(key)
+        if old is None or old["from"]["id"] != self.bot_user.id:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        new = {**old, **_parsed_text(params)}
+        new.pop("reply_markup", None)
+        if "reply_markup" in params:
+            new["reply_markup"] = json.loads(params["reply_markup"])
+        if new == old:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        new["edit_date"] = int(time.time())
+        self._messages[key] = new
+        return new
+
+    async def _api_answerCallbackQuery(self, params: dict[str, str]) -> bool:
+        return True
+
+
+def _parsed_text(params: dict[str, str]) -> dict[str, Any]:
+    markup = params.get("text", "")
+    if params.get("parse_mode") == "HTML":
+        text, entities = parse_html(markup)
+    else:
+        text, entities = markup, _mentions(markup)
+    if not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if _u16(text) > MAX_TEXT:
+        raise ApiError(400, "Bad Request: message is too long")
+    return {"text": text, "entities": entities}
+
+
+def _mentions(text: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "mention", "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
+        for m in _MENTION.finditer(text)
+    ]
+
+
+def _shallow(message: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in message.items() if key != "reply_to_message"}
+
+
+def _reply(status: int, body: Any) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
