@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faq.loader import FaqError, Problem, load_faq
-from faq.matcher import Match, Matcher, MatchSettings
+from faq.matcher import Matcher, MatchSettings
 from faq.model import Entry, Faq
 from faq.normalize import normalize
 
@@ -39,9 +39,7 @@ def lint_loaded(faq: Faq, settings: MatchSettings) -> list[Problem]:
     for entry in faq.entries:
         missing = sorted(set(entry.questions) - set(entry.answer))
         if missing:
-            problems.append(
-                _problem(entry, f"questions in {', '.join(missing)} but no answer in that language")
-            )
+            problems.append(_problem(entry, f"has questions but no answer in {', '.join(missing)}"))
         seen: set[str] = set()
         for locale, question in entry.all_questions():
             key = normalize(question)
@@ -59,7 +57,7 @@ def lint_loaded(faq: Faq, settings: MatchSettings) -> list[Problem]:
             elif key in seen:
                 problems.append(_problem(entry, f'question "{question}" is repeated'))
             elif len(owners[key]) == 1:
-                confusion = _confusion(matcher.match(question, locale), entry)
+                confusion = _confusion(faq, matcher, settings, entry, question, locale)
                 if confusion:
                     problems.append(_problem(entry, f'question "{question}" {confusion}'))
             seen.add(key)
@@ -81,8 +79,11 @@ def _problem(entry: Entry, message: str) -> Problem:
     return Problem(entry.source, f'entry "{entry.id}": {message}')
 
 
-def _confusion(match: Match, entry: Entry) -> str | None:
-    """Why `match`, for one of `entry`'s own questions, is wrong; None when it is right."""
+def _confusion(
+    faq: Faq, matcher: Matcher, settings: MatchSettings, entry: Entry, question: str, locale: str
+) -> str | None:
+    """Why the matcher does not answer `entry`'s own `question` with it; None when it does."""
+    match = matcher.match(question, locale)
     if match.decision == "answer" and match.entry is not None:
         if match.entry.id == entry.id:
             return None
@@ -90,7 +91,21 @@ def _confusion(match: Match, entry: Entry) -> str | None:
             f'is answered with entry "{match.entry.id}" ({match.entry.source},'
             f" score {match.score:.0f})"
         )
-    if not match.suggestions:
-        return f"gets no direct answer (best score {match.score:.0f})"
-    close = ", ".join(f'"{s.entry.id}" {s.score:.0f}' for s in match.suggestions)
-    return f"gets no direct answer, too close to call: {close}"
+    ranked = matcher.rank(question, len(faq.entries))
+    own = next((s.score for s in ranked if s.entry.id == entry.id), 0.0)
+    rival = next((s for s in ranked if s.entry.id != entry.id), None)
+    if rival is not None and rival.score > own:
+        return (
+            f'gets no direct answer: it is closer to entry "{rival.entry.id}"'
+            f" ({rival.entry.source}, score {rival.score:.0f}) than to its own ({own:.0f})"
+        )
+    threshold = settings.answer if entry.threshold is None else entry.threshold
+    if own < threshold or rival is None:
+        return (
+            f"gets no direct answer: its own entry scores {own:.0f},"
+            f" below the answer threshold {threshold:g}"
+        )
+    return (
+        f'gets no direct answer: too close to entry "{rival.entry.id}" ({rival.entry.source}),'
+        f" {own:.0f} against {rival.score:.0f} with a margin of {settings.margin:g}"
+    )

@@ -1,26 +1,14 @@
-"""Turning normalized text into index terms: tokens, light stemming, synonyms, stopwords."""
+"""Turning normalized text into index terms: tokens, light stemming, synonyms.
+
+There is no stopword list on purpose: question words ("who", "when", "where") tell
+FAQ entries apart, and IDF weights already make words every entry has count little.
+"""
 
 from __future__ import annotations
 
-from faq.match_synonyms import GROUPS, PHRASES
+import re
 
-STOPWORDS = frozenset(
-    """
-    a an the and or but if then so of to in on at by for from with about as into over
-    i me my mine im ive id you your yours youre we us our they them their he him his she
-    her it its itd itll this that these those there here what whats which who whom whose
-    is are was were be been being am do does did doing done have has had having will would
-    shall should can could may might must let lets please pls plz just also too very
-    really some any all much many more most how hows when where why wheres whys
-    tell know want need like get got go going give make help thanks thank hi hello hey
-    dont doesnt didnt cant cannot wont isnt arent wasnt
-    der die das ein eine einen einem einer und oder aber wenn dann zu im in am an auf
-    mit von fur bei aus ich mich mir mein meine meinen meinem du dich dir dein deine
-    sie ihr ihre wir uns unser es ist sind war waren bin bist sein haben hat habe hatte
-    wird werden kann konnen muss mussen soll will mochte bitte wie was wo wann warum wer
-    welche welcher welches nicht kein keine noch schon auch nur mal
-    """.split()
-)
+from faq.match_synonyms import GROUPS, PHRASES
 
 _SUFFIX_RULES = (
     ("izations", "ize"),
@@ -75,11 +63,16 @@ def stem(token: str) -> str:
 _CANONICAL = {stem(word): stem(group[0]) for group in GROUPS for word in group}
 
 
+_PHRASE_REPLACEMENTS = dict(PHRASES)
+_PHRASE = re.compile(
+    r"(?<!\S)(?:"
+    + "|".join(re.escape(phrase) for phrase in sorted(_PHRASE_REPLACEMENTS, key=len, reverse=True))
+    + r")(?!\S)"
+)
+
+
 def _rewrite_phrases(text: str) -> str:
-    padded = f" {text} "
-    for phrase, replacement in PHRASES:
-        padded = padded.replace(f" {phrase} ", f" {replacement} ")
-    return padded.strip()
+    return _PHRASE.sub(lambda found: _PHRASE_REPLACEMENTS[found.group(0)], text)
 
 
 def terms(normalized: str) -> list[str]:

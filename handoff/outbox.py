@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.db import changed_one
@@ -47,11 +47,16 @@ def enqueue(
     return row
 
 
-def destination(row: OutboxRow) -> tuple[str, str, str]:
-    """Rows to one destination are delivered in order: a later one waits for earlier ones."""
-    if row.ticket_id is not None and row.target != "address":
-        return (row.platform, row.chat_id, f"ticket:{row.ticket_id}")
-    return (row.platform, row.chat_id, row.thread_id or "")
+# Rows to one destination go out in order: a later row waits for every earlier pending one.
+# A destination is the platform and chat, then the ticket for a ticket's card, relays and
+# card edits (its thread exists only once the card is out), else the thread given.
+_FOR_TICKET = and_(OutboxRow.ticket_id.is_not(None), OutboxRow.target != "address")
+_DESTINATION = (
+    OutboxRow.platform,
+    OutboxRow.chat_id,
+    case((_FOR_TICKET, OutboxRow.ticket_id), else_=None),
+    case((_FOR_TICKET, ""), else_=func.coalesce(OutboxRow.thread_id, "")),
+)
 
 
 async def lease_due(
@@ -59,29 +64,23 @@ async def lease_due(
 ) -> list[OutboxRow]:
     """Take up to `limit` deliverable rows, oldest first, for `owner`.
 
-    A row is deliverable when it is pending, unleased (or its lease expired), due,
-    and no earlier pending row goes to the same destination.
+    A row is deliverable when it is the oldest pending row of its destination, due, and
+    unleased (or its lease expired). Each lease is a conditional UPDATE: two workers
+    never hold the same row, and neither can skip ahead of a row the other is leasing.
+    However long one destination's backlog, the other destinations' rows still go out.
     """
     free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
-    query = (
-        select(OutboxRow)
-        .where(OutboxRow.status == "pending")
-        .order_by(OutboxRow.id)
-        .limit(limit * 4)
+    heads = (
+        select(func.min(OutboxRow.id)).where(OutboxRow.status == "pending").group_by(*_DESTINATION)
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    candidates = list((await session.execute(query)).scalars())
-    blocked: set[tuple[str, str, str]] = set()
+    candidates = await session.scalars(
+        select(OutboxRow)
+        .where(OutboxRow.id.in_(heads), OutboxRow.due_at <= now, free)
+        .order_by(OutboxRow.id)
+        .limit(limit)
+    )
     taken: list[OutboxRow] = []
-    for row in candidates:
-        key = destination(row)
-        if key in blocked:
-            continue
-        blocked.add(key)
-        lease_free = row.lease_until is None or row.lease_until < now
-        if row.due_at > now or not lease_free:
-            continue
+    for row in list(candidates):
         won = await session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == row.id, OutboxRow.status == "pending", free)
@@ -90,8 +89,6 @@ async def lease_due(
         )
         if changed_one(won):
             taken.append(row)
-            if len(taken) >= limit:
-                break
     return taken
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -31,7 +31,7 @@ log = logging.getLogger("adapters.discord")
 
 READY_TIMEOUT = 30.0  # after this, start() returns and the connection keeps trying
 THREAD_NAME_LIMIT = 100
-THREAD_ARCHIVE_MINUTES = 10080  # a week: the longest Discord offers
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: the longest Discord offers
 _SEND_FAILURES = (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError, ValueError)
 
 
@@ -46,8 +46,12 @@ class DiscordAdapter:
         self._connection: asyncio.Task[None] | None = None
 
     async def start(self, core: Core) -> None:
+        if self._client is not None:
+            raise RuntimeError("the Discord adapter is already started")
         if self._section.token is None:
             raise ValueError("discord.token is not set")
+        if self._rooms.staff_channel_id is not None and self._rooms.staff_role_id is None:
+            log.warning("discord.staff_role_id is not set: nobody in the staff channel is staff")
         endpoints.use_api(self._section)
         client = SupportClient(
             core, self._rooms, guild_ready_timeout=self._section.guild_ready_timeout
@@ -100,7 +104,9 @@ class DiscordAdapter:
             return int(address.chat_id), int(address.thread_id)
         return int(address.thread_id), None
 
-    def _messageable(self, client: SupportClient, channel_id: int) -> Any:
+    @staticmethod
+    def _messageable(client: SupportClient, channel_id: int) -> discord.abc.Messageable:
+        """The cached channel (a card needs its guild to open a thread), else a partial one."""
         channel = client.get_channel(channel_id)
         if isinstance(channel, discord.abc.Messageable):
             return channel
@@ -111,21 +117,21 @@ class DiscordAdapter:
         try:
             channel_id, answered = self._channel_of(out.to)
             channel = self._messageable(client, channel_id)
-            reference = (
-                discord.MessageReference(
+            reply: dict[str, Any] = {}
+            if answered is not None:
+                reply["reference"] = discord.MessageReference(
                     message_id=answered, channel_id=channel_id, fail_if_not_exists=False
                 )
-                if answered is not None
-                else None
-            )
+            view = view_of(out.buttons)
             texts = render_messages(out.text, self.max_text_length)
             for index, text in enumerate(texts):
                 last = index == len(texts) - 1
+                components: dict[str, Any] = {"view": view} if last and view is not None else {}
                 message = await channel.send(
                     content=text or None,
-                    view=view_of(out.buttons) if last else None,
                     allowed_mentions=discord.AllowedMentions.none(),
-                    reference=reference,
+                    **reply,
+                    **components,
                 )
             thread_id = out.to.thread_id
             if out.open_thread is not None:

@@ -54,6 +54,8 @@ class SupportClient(discord.Client):
     """
 
     def __init__(self, core: Core, rooms: Rooms, *, guild_ready_timeout: float) -> None:
+        # The bot never joins voice: no "PyNaCl/davey is not installed" warnings at start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             intents=intents(),
             guild_ready_timeout=guild_ready_timeout,

@@ -40,9 +40,11 @@ class EventReader:
         return self._rooms.place(channel.id, parent, direct=direct)
 
     async def inbound(self, message: discord.Message) -> Inbound | None:
-        """None for messages the core never sees: bots (this one too), system messages
-        (pins, thread starts), places the bot does not serve."""
-        if message.author.bot or message.type not in _PEOPLE_WRITE:
+        """None for messages the core never sees: bots (this one too) and webhooks, system
+        messages (pins, thread starts), places the bot does not serve."""
+        if message.author.bot or message.webhook_id is not None:
+            return None
+        if message.type not in _PEOPLE_WRITE:
             return None
         place = await self._place(message.channel)
         if place is None:

@@ -8,6 +8,8 @@ readable, the allowed-mentions setting is what guarantees nobody is pinged.
 
 from __future__ import annotations
 
+from itertools import groupby
+
 import discord.utils
 
 from bot.contract import Rich, Span, Style
@@ -40,20 +42,33 @@ def render_span(span: Span) -> str:
 
 
 def render(rich: Rich) -> str:
-    return "".join(render_span(span) for span in rich)
+    # Neighbours in one style are joined first: "**a****b**" would not read as bold.
+    joined = (Span("".join(s.text for s in run), style) for style, run in groupby(rich, _style))
+    return "".join(render_span(span) for span in joined)
+
+
+def _style(span: Span) -> Style:
+    return span.style
 
 
 def render_messages(rich: Rich, limit: int) -> list[str]:
     """Render `rich` as messages of at most `limit` characters each, in order.
 
     Escaping lengthens text, so a piece that fits before rendering may not after; such
-    a piece is cut again, finer, until every rendered message fits.
+    a piece is cut again, shorter by the share it overflowed, and the rest of the text
+    starts the next message.
     """
     messages: list[str] = []
-    for piece in split_rich(rich, limit):
-        text = render(piece)
-        if len(text) <= limit or limit == 1:
-            messages.append(text)
-        else:
-            messages.extend(render_messages(piece, limit // 2))
-    return messages
+    rest = rich
+    while True:
+        cut_at = limit
+        while True:
+            first, *others = split_rich(rest, cut_at)
+            text = render(first)
+            if len(text) <= limit or cut_at == 1:
+                break
+            cut_at = max(1, min(cut_at - 1, cut_at * limit // len(text)))
+        messages.append(text)
+        if not others:
+            return messages
+        rest = tuple(span for piece in others for span in piece)

@@ -23,8 +23,12 @@ class Place:
     staff_room: bool = False
 
 
-def _snowflake(value: str | None) -> int | None:
-    return int(value) if value else None
+def _snowflake(value: str | None, key: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValueError(f"{key} must be a Discord id (digits), not {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,11 @@ class Rooms:
     @classmethod
     def from_config(cls, section: DiscordSection, staff: StaffSection) -> Rooms:
         return cls(
-            staff_channel_id=_snowflake(staff.chat_id) if staff.platform == "discord" else None,
-            staff_role_id=_snowflake(section.staff_role_id),
-            support_channel_id=_snowflake(section.support_channel_id),
+            staff_channel_id=(
+                _snowflake(staff.chat_id, "staff.chat_id") if staff.platform == "discord" else None
+            ),
+            staff_role_id=_snowflake(section.staff_role_id, "discord.staff_role_id"),
+            support_channel_id=_snowflake(section.support_channel_id, "discord.support_channel_id"),
         )
 
     def place(self, channel_id: int, parent_id: int | None, *, direct: bool) -> Place | None:

@@ -2,7 +2,7 @@
 
 Inbound: Socket Mode or the HTTP Events API feed a Bolt `AsyncApp`; a middleware drops
 events whose `event_id` was already seen (Slack's retries), and the listeners turn DMs,
-mentions in the support channel, staff-thread messages and button presses into core
+mentions in the support channel, staff-channel messages and button presses into core
 events (see `events.py` for which is which). A failing `core.handle` is logged and
 never stops the app.
 

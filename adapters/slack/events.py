@@ -5,8 +5,9 @@
   mention's thread (its `thread_ts`, or its own `ts` when it starts one). Plain channel
   messages there are not read: Slack sends a mention both as `message` and as
   `app_mention`, and the bot must not answer people talking to each other.
-- A `message` inside a thread of the staff channel may be an agent; the adapter then
-  checks that the sender is a member of that channel.
+- A `message` in the staff channel may be an agent (in a ticket's thread, or a command
+  such as /queue at the top level; Slack agents type them as "!queue", see
+  `commands.py`); the adapter then checks that the sender is a member of that channel.
 - Bots (including this one), edits, deletions and joins are ignored.
 
 A payload without the fields Slack always sends raises `MalformedEvent`.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.buttons import decode_value
+from adapters.slack.commands import slash_command
 from adapters.slack.plain import to_plain
 
 # Message subtypes that are still a person writing; the rest are edits, joins, bots...
@@ -70,16 +72,14 @@ def said_in_message(event: Mapping[str, Any], rooms: Rooms) -> Said | None:
     thread_ts = _optional(event, "thread_ts")
     reply_to = thread_ts if thread_ts != ts else None
     in_staff_room = channel == rooms.staff_channel
-    if in_staff_room:
-        if reply_to is None:
-            return None
-    elif _optional(event, "channel_type") != "im":
+    if not in_staff_room and _optional(event, "channel_type") != "im":
         return None
+    text = to_plain(_optional(event, "text") or "", drop_user=rooms.bot_user_id)
     return Said(
         chat_id=channel,
         thread_id=thread_ts,
         user_id=_required(event, "user"),
-        text=to_plain(_optional(event, "text") or "", drop_user=rooms.bot_user_id),
+        text=slash_command(text) if in_staff_room else text,
         message_id=ts,
         reply_to=reply_to,
         in_staff_room=in_staff_room,

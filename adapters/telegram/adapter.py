@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, CallbackQuery, Message, ReplyParameters, Update
 from telegram.constants import ParseMode, UpdateType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes, TypeHandler
 
 from adapters.telegram.application import TelegramApp, build_application
 from adapters.telegram.errors import delivery_error, is_not_modified
 from adapters.telegram.keyboard import inline_keyboard
-from adapters.telegram.redact import HTTPX_LOGGER, TokenRedactor
 from adapters.telegram.render import neutralize_mentions, to_html
 from adapters.telegram.staff import StaffMembership
 from adapters.telegram.updates import (
@@ -53,7 +52,6 @@ class TelegramAdapter:
         self._section = section
         self._staff_section = staff
         self._token = section.token.get_secret_value()
-        self._redactor = TokenRedactor(self._token)
         self._app: TelegramApp | None = None
         self._core: Core | None = None
         self._origin = Origin(bot_username="", staff=None)
@@ -65,7 +63,6 @@ class TelegramAdapter:
         if self._app is not None:
             raise RuntimeError("the Telegram adapter is already running")
         app = build_application(self._section, self._token)
-        logging.getLogger(HTTPX_LOGGER).addFilter(self._redactor)
         self._core = core
         try:
             await app.initialize()
@@ -81,7 +78,6 @@ class TelegramAdapter:
             await self._start_receiving(app)
         except BaseException:
             await _shut_down(app)
-            logging.getLogger(HTTPX_LOGGER).removeFilter(self._redactor)
             self._core = None
             raise
         self._app = app
@@ -94,7 +90,6 @@ class TelegramAdapter:
         try:
             await _shut_down(app)
         finally:
-            logging.getLogger(HTTPX_LOGGER).removeFilter(self._redactor)
             self._core = None
         log.info("telegram adapter stopped")
 
@@ -153,7 +148,13 @@ class TelegramAdapter:
     async def _find_staff_room(self, bot: Bot) -> StaffRoom | None:
         if self._staff_section.platform != PLATFORM:
             return None
-        chat = await bot.get_chat(self._staff_section.chat_id)
+        try:
+            chat = await bot.get_chat(self._staff_section.chat_id)
+        except (BadRequest, Forbidden) as exc:
+            raise ConfigError(
+                f"staff.chat_id: Telegram cannot open chat {self._staff_section.chat_id} "
+                f"({exc.message}); is the bot a member of the staff group?"
+            ) from None
         return StaffRoom(
             chat_id=chat.id, address=self._staff_section.chat_id, is_forum=bool(chat.is_forum)
         )

@@ -21,6 +21,7 @@ import itertools
 import json
 import re
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -141,14 +142,21 @@ class FakeDiscord:
 
     # -- what the bot did --------------------------------------------------------
 
-    def calls_of(self, name: str) -> list[Call]:
-        return [call for call in self.calls if call.name == name]
+    def calls_of(self, name: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
+        return [c for c in self.calls if c.name == name and (where is None or where(c))]
 
-    async def wait_for_call(self, name: str, *, count: int = 1, timeout: float = 5.0) -> Call:
-        """The `count`-th call of operation `name`, once it has been made."""
+    async def wait_for_call(
+        self,
+        name: str,
+        *,
+        count: int = 1,
+        where: Callable[[Call], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> Call:
+        """The `count`-th call of operation `name` (that `where` accepts), once made."""
         async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: len(self.calls_of(name)) >= count)
-        return self.calls_of(name)[count - 1]
+            await self._changed.wait_for(lambda: len(self.calls_of(name, where)) >= count)
+        return self.calls_of(name, where)[count - 1]
 
     async def wait_for_identify(self, count: int = 1, *, timeout: float = 5.0) -> None:
         async with asyncio.timeout(timeout), self._changed:
@@ -187,11 +195,13 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        for method, pattern, name in _ROUTES:
-            match = re.fullmatch(pattern, path)
-            if match and request.method == method:
-                break
-        else:
+        routes = (
+            (name, re.fullmatch(pattern, path))
+            for method, pattern, name in _ROUTES
+            if method == request.method
+        )
+        name, match = next(((n, m) for n, m in routes if m is not None), ("", None))
+        if match is None:
             return self._json({"message": "404: Not Found", "code": 0}, 404)
         body: Any = await request.json() if request.can_read_body else None
         call = Call(name, request.method, path, match.groupdict(), dict(request.query), body)
@@ -211,8 +221,6 @@ class FakeDiscord:
 
     @staticmethod
     def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-        if status == 204:
-            return web.Response(status=204)
         body = json.dumps(data).encode()
         return web.Response(body=body, status=status, headers=JSON | (headers or {}))
 
@@ -517,7 +525,7 @@ class FakeDiscord:
             "data": data,
             "channel_id": str(channel_id),
             "channel": channel,
-            "locale": "de",
+            "locale": "en-US",  # the clicking user's client language
             "app_permissions": "0",
             "attachment_size_limit": 8_388_608,
             "entitlements": [],

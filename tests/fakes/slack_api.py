@@ -42,9 +42,13 @@ APP_ID = "A0001"
 
 @dataclass(frozen=True)
 class Call:
+    """One Web API call and the answer the fake gave (recorded once answered)."""
+
     method: str
     args: dict[str, Any]
     token: str | None
+    status: int
+    answer: dict[str, Any]
 
 
 @dataclass
@@ -361,22 +365,30 @@ class FakeSlack:
                 args.update(await request.post())
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-        self.calls.append(Call(method, args, token))
+        status, answer, headers = self._answer(method, args, token)
+        self.calls.append(Call(method, args, token, status, answer))
         await self._notify()
+        return web.Response(
+            status=status, text=json.dumps(answer), content_type="application/json", headers=headers
+        )
+
+    def _answer(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         failure = self._take_failure(method)
         if failure is not None:
             headers = {}
             if failure.retry_after is not None:
                 headers["Retry-After"] = str(failure.retry_after)
-            return _reply({"ok": False, "error": failure.error}, failure.status, headers)
+            return failure.status, {"ok": False, "error": failure.error}, headers
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if token != expected:
-            return _reply({"ok": False, "error": "invalid_auth"})
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
-            return _reply({"ok": False, "error": "unknown_method"})
-        result: dict[str, Any] = handler(args)
-        return _reply(result)
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        answer: dict[str, Any] = handler(args)
+        return 200, answer, {}
 
     def _take_failure(self, method: str) -> _Failure | None:
         queue = self._failures.get(method)
@@ -404,8 +416,6 @@ class FakeSlack:
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
-        if channel.startswith("CGONE"):
-            return {"ok": False, "error": "channel_not_found"}
         message = _Message(
             channel=channel,
             ts=self.next_ts(),
@@ -468,14 +478,6 @@ def signed_headers(
 def form_body(payload: dict[str, Any]) -> str:
     """How Slack posts interactivity payloads: a form with one `payload` field."""
     return urlencode({"payload": json.dumps(payload)})
-
-
-def _reply(
-    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        status=status, text=json.dumps(body), content_type="application/json", headers=headers
-    )
 
 
 def _blocks(raw: Any) -> list[dict[str, Any]]:

@@ -69,11 +69,13 @@ class FakeUser:
 
 @dataclass
 class ApiCall:
-    """One request the bot made; `params` are the raw form fields."""
+    """One answered request: the raw form fields, the HTTP status and the result sent back."""
 
     method: str
     params: dict[str, str]
     index: int
+    status: int = 200
+    result: Any = None
 
     def json(self, key: str) -> Any:
         return json.loads(self.params[key])
@@ -203,7 +205,7 @@ class FakeTelegramApi:
     async def __aenter__(self) -> FakeTelegramApi:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self.port = self._runner.addresses[0][1]
@@ -239,9 +241,6 @@ class FakeTelegramApi:
     def add_private_chat(self, user: FakeUser) -> None:
         data = {"id": user.id, "type": "private", "first_name": user.first_name}
         self._chats.setdefault(user.id, _Chat(data))
-
-    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
-        self._chats[chat_id].members[user_id] = status
 
     def block_bot(self, user: FakeUser) -> None:
         """The user blocked the bot: sending to them is Forbidden from now on."""
@@ -413,10 +412,13 @@ class FakeTelegramApi:
         except ConnectionResetError:  # the bot gave up on this request (stop, timeout)
             return _reply(400, {"ok": False, "error_code": 400, "description": "gone"})
         params = {key: str(value) for key, value in form.items()}
-        call = ApiCall(method, params, len(self.calls))
+        status, body = await self._answer(method, params)
         async with self._changed:
-            self.calls.append(call)
+            self.calls.append(ApiCall(method, params, len(self.calls), status, body.get("result")))
             self._changed.notify_all()
+        return _reply(status, body)
+
+    async def _answer(self, method: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         failure = self._take_failure(method)
         if failure is not None and failure.stall:
             await asyncio.sleep(failure.stall)
@@ -428,16 +430,19 @@ class FakeTelegramApi:
             }
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
-            return _reply(failure.status, body)
+            return failure.status, body
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
-            return _reply(400, {"ok": False, "error_code": 400, "description": "Not Found"})
+            return 400, {"ok": False, "error_code": 400, "description": "Not Found"}
         try:
             result = await handler(params)
         except ApiError as exc:
-            body = {"ok": False, "error_code": exc.status, "description": exc.description}
-            return _reply(exc.status, body)
-        return _reply(200, {"ok": True, "result": result})
+            return exc.status, {
+                "ok": False,
+                "error_code": exc.status,
+                "description": exc.description,
+            }
+        return 200, {"ok": True, "result": result}
 
     def _take_failure(self, method: str) -> _Failure | None:
         queue = self._failures.get(method)

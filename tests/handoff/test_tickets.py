@@ -229,14 +229,16 @@ async def test_rating_is_stored_once_only_on_a_resolved_ticket(sessions: Session
     assert (await load(sessions, ticket_id))[0].rating == 5
 
 
-@pytest.mark.parametrize("rating", [1, 2, 3, 4, 5])
-async def test_every_rating_from_one_to_five_is_accepted(sessions: Sessions, rating: int) -> None:
-    ticket_id = await new_ticket(sessions, "ana")
-    assert await claim(sessions, ticket_id, "agent-1")
-    assert await resolve(sessions, ticket_id, "agent-1")
+async def test_every_rating_from_one_to_five_is_accepted(sessions: Sessions) -> None:
+    resolved: dict[int, int] = {}
+    for rating in range(1, 6):
+        ticket_id = await new_ticket(sessions, f"user-{rating}")
+        assert await claim(sessions, ticket_id, "agent-1")
+        assert await resolve(sessions, ticket_id, "agent-1")
+        resolved[ticket_id] = rating
 
-    assert await rate(sessions, ticket_id, rating)
-    assert (await load(sessions, ticket_id))[0].rating == rating
+    assert [await rate(sessions, t, r) for t, r in resolved.items()] == [True] * 5
+    assert {t: (await load(sessions, t))[0].rating for t in resolved} == resolved
 
 
 # --- finding a ticket from a staff-room message ------------------------------------------

@@ -47,6 +47,7 @@ async def test_a_customer_button_press_is_an_action_and_is_acknowledged(
         )
     )
     click = fake.button_click(fake.messages[int(ref.message_id)], "sb:unhelpful:shipping", customer)
+    click["locale"] = "de"
     await fake.dispatch("INTERACTION_CREATE", click)
 
     action = _action(await core.wait_for())

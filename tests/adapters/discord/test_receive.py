@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from adapters.discord import DiscordAdapter
-from bot.contract import Inbound
+from bot.contract import Address, Inbound, Outbound, plain
 from tests.adapters.discord.conftest import RecordingCore
 from tests.fakes.discord_api import FakeDiscord
 
@@ -220,8 +218,6 @@ async def test_a_failing_core_is_logged_and_the_next_event_still_arrives(
 
 
 async def _open_ticket_thread(fake: FakeDiscord, adapter: DiscordAdapter) -> int:
-    from bot.contract import Address, Outbound, plain
-
     ref = await adapter.send(
         Outbound(Address("discord", str(fake.staff_channel_id)), plain("card"), open_thread="T")
     )

@@ -47,6 +47,11 @@ def test_styles_wrap_the_escaped_text_with_spaces_outside() -> None:
     assert render(rich) == r"**Ticket** \*x\* *note* "
 
 
+def test_neighbouring_spans_in_one_style_are_one_run() -> None:
+    rich = (Span("Ticket #", Style.BOLD), Span("1", Style.BOLD), Span(": "), Span("x"))
+    assert render(rich) == "**Ticket #1**: x"
+
+
 def test_code_cannot_be_left_by_a_backtick() -> None:
     shown = render_span(Span("a`b @everyone", Style.CODE))
     assert shown.startswith("`") and shown.endswith("`")
@@ -74,6 +79,14 @@ def test_escaping_that_outgrows_the_limit_is_cut_again() -> None:
     messages = render_messages(plain("*" * 2000), 2000)
     assert all(len(m) <= 2000 for m in messages)
     assert "".join(messages) == "\\*" * 2000
+    assert len(messages) == 2
+
+
+def test_escaped_text_is_cut_into_few_messages() -> None:
+    text = "word *bold* @everyone " * 2000  # 44,000 characters, about 50,000 rendered
+    messages = render_messages(plain(text), 2000)
+    assert all(len(m) <= 2000 for m in messages)
+    assert len(messages) <= sum(len(m) for m in messages) // 1800 + 1
 
 
 def test_empty_text_is_one_empty_message() -> None:

@@ -19,7 +19,7 @@ from bot.contract import (
 from tests.adapters.discord.conftest import StartAdapter
 from tests.fakes.discord_api import FakeDiscord, Payload
 
-NO_MENTIONS = {"parse": []}
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 
 
 def _custom_ids(body: Payload) -> list[str]:
@@ -106,7 +106,7 @@ async def test_support_channel_answers_reply_to_the_customer_message(
 
     call = await fake.wait_for_call("create_message")
     assert call.params["channel_id"] == str(fake.support_channel_id)
-    assert call.json["message_reference"]["message_id"] == "1300000000000000777"
+    assert str(call.json["message_reference"]["message_id"]) == "1300000000000000777"
     assert call.json["message_reference"]["fail_if_not_exists"] is False
 
 
@@ -222,6 +222,7 @@ async def test_a_dropped_connection_is_transient(
         await adapter.edit(card, Outbound(_dm(fake), plain("y")))
 
     assert failure.value.permanent is False
+    assert "connection failed" in str(failure.value)
 
 
 async def test_stop_is_idempotent_and_sending_afterwards_fails_cleanly(

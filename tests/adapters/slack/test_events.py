@@ -56,8 +56,6 @@ def test_a_threaded_dm_names_its_thread_and_what_it_replies_to() -> None:
         {"subtype": "message_deleted"},
         {"channel": "C9", "channel_type": "channel"},
         {"channel": "CSUP", "channel_type": "channel"},
-        {"channel": "CSTAFF", "channel_type": "channel"},
-        {"channel": "CSTAFF", "channel_type": "channel", "thread_ts": "5.0"},
         {"channel_type": "mpim"},
     ],
 )
@@ -70,7 +68,14 @@ def test_a_reply_in_a_staff_thread_may_be_an_agent() -> None:
         message(channel="CSTAFF", channel_type="channel", thread_ts="1.0", text="on it"), ROOMS
     )
 
-    assert said is not None and said.in_staff_room and said.thread_id == "1.0"
+    assert said is not None and said.in_staff_room
+    assert (said.thread_id, said.reply_to) == ("1.0", "1.0")
+
+
+def test_a_top_level_staff_message_has_no_thread() -> None:
+    said = said_in_message(message(channel="CSTAFF", channel_type="channel", text="/queue"), ROOMS)
+
+    assert said is not None and said.in_staff_room and said.thread_id is None
 
 
 @pytest.mark.parametrize(
@@ -131,3 +136,27 @@ def test_a_press_on_a_button_that_is_not_ours_is_ignored() -> None:
 def test_malformed_presses_raise(fields: dict[str, Any]) -> None:
     with pytest.raises(MalformedEvent):
         pressed(block_actions(**fields), ROOMS)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("!resolve", "/resolve"),
+        ("!note customer is upset", "/note customer is upset"),
+        ("!Claim@supportbot", "/Claim@supportbot"),
+        ("!important: call back", "!important: call back"),
+        ("!", "!"),
+        ("! resolve", "! resolve"),
+        ("/queue", "/queue"),
+    ],
+)
+def test_agents_type_commands_with_a_bang_in_the_staff_channel(typed: str, read: str) -> None:
+    said = said_in_message(message(channel="CSTAFF", channel_type="channel", text=typed), ROOMS)
+
+    assert said is not None and said.text == read
+
+
+def test_customers_bang_text_is_left_alone() -> None:
+    said = said_in_message(message(text="!resolve"), ROOMS)
+
+    assert said is not None and said.text == "!resolve"

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack import SlackAdapter
-from bot.contract import Action, Address, Button, DeliveryError, Inbound, Outbound, Sender, plain
+from bot.contract import (
+    Action,
+    Address,
+    Button,
+    DeliveryError,
+    Event,
+    Inbound,
+    Outbound,
+    Sender,
+    plain,
+)
 from tests.adapters.slack.conftest import (
     AGENT,
     CUSTOMER,
@@ -81,7 +92,8 @@ async def test_malformed_events_are_logged_and_dropped_without_stopping_the_adap
 ) -> None:
     no_user = fake.message_event(DM, CUSTOMER, "who am I")
     del no_user["user"]
-    bad_thread = fake.message_event(DM, CUSTOMER, "x", thread_ts=12345)
+    bad_thread = fake.message_event(DM, CUSTOMER, "x")
+    bad_thread["thread_ts"] = 12345
     with caplog.at_level(logging.WARNING, logger="adapters.slack"):
         for event in (no_user, bad_thread):
             await fake.wait_for_ack(await fake.push_event(event))
@@ -154,29 +166,30 @@ async def test_plain_messages_in_the_support_channel_are_not_read(
     assert len(core.events) == 1
 
 
-async def test_staff_thread_messages_are_from_the_staff_room_only_for_channel_members(
+async def test_staff_channel_messages_are_from_the_staff_room_only_for_channel_members(
     fake: FakeSlack, core: RecordingCore, adapter: SlackAdapter
 ) -> None:
     card_ts = fake.next_ts()
-    top_level = fake.message_event(STAFF_CHANNEL, AGENT, "lunch?", channel_type="channel")
-    await fake.wait_for_ack(await fake.push_event(top_level))
+    top_level = fake.message_event(STAFF_CHANNEL, AGENT, "/queue", channel_type="channel")
     by_agent = fake.message_event(
         STAFF_CHANNEL, AGENT, "Hi, I'm on it", channel_type="channel", thread_ts=card_ts
     )
     by_outsider = fake.message_event(
         STAFF_CHANNEL, OUTSIDER, "me too", channel_type="channel", thread_ts=card_ts
     )
-    await fake.push_event(by_agent)
-    agent_said = await core.wait_for(1)
-    await fake.push_event(by_outsider)
-    outsider_said = await core.wait_for(2)
+    said: list[Event] = []
+    for event in (top_level, by_agent, by_outsider):
+        await fake.push_event(event)
+        said.append(await core.wait_for(len(said) + 1))
 
-    assert isinstance(agent_said, Inbound) and isinstance(outsider_said, Inbound)
-    assert agent_said.from_staff_room and agent_said.thread_id == card_ts
-    assert agent_said.sender == Sender(AGENT, "Alex", "en")
-    assert not outsider_said.from_staff_room
-    assert len(core.events) == 2
-    # Both checks were answered from one paginated read of the member list.
+    assert all(isinstance(s, Inbound) for s in said)
+    assert [(s.thread_id, s.from_staff_room) for s in said] == [
+        (None, True),
+        (card_ts, True),
+        (card_ts, False),
+    ]
+    assert said[1].sender == Sender(AGENT, "Alex", "en")
+    # All three were checked against one paginated read of the member list.
     assert [c.args.get("cursor") for c in fake.calls_of("conversations.members")] == [None, "2"]
 
 
@@ -258,3 +271,33 @@ async def test_logs_hold_no_tokens_and_no_customer_text_at_info(
     assert BOT_TOKEN not in everything and APP_TOKEN not in everything
     info_and_up = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert not [m for m in info_and_up if secret_words in m]
+
+
+class SlowCore:
+    """Holds each event until released, to catch a stop() that does not wait."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+        self.finished: list[Event] = []
+
+    async def handle(self, event: Event) -> None:
+        self.entered.set()
+        await self.release.wait()
+        self.finished.append(event)
+
+
+async def test_stop_waits_for_events_being_handled(fake: FakeSlack) -> None:
+    core = SlowCore()
+    slack = SlackAdapter(slack_section(fake), STAFF)
+    await slack.start(core)
+    await fake.push_event(fake.message_event(DM, CUSTOMER, "hello"))
+    await asyncio.wait_for(core.entered.wait(), 5)
+
+    stopping = asyncio.create_task(slack.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()
+    core.release.set()
+    await asyncio.wait_for(stopping, 5)
+
+    assert [e.text for e in core.finished if isinstance(e, Inbound)] == ["hello"]

@@ -1,0 +1,86 @@
+"""One bot process racing for tickets: the child side of test_claim_race.
+
+`claim_all` runs in a process of its own (multiprocessing "spawn"): it connects,
+waits at the barrier so every process starts together, then tries to claim every
+ticket in its own shuffled order, each claim its own transaction, and reports the
+tickets it won.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import datetime
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+
+from sqlalchemy import text
+
+from bot.storage import make_engine, make_sessions
+from handoff import tickets
+from handoff.models import Conversation
+
+CLAIMED_AT = datetime(2026, 3, 2, 10, 30)
+
+
+def claim_all(
+    url: str, agent: str, ticket_ids: list[int], seed: int, start: Barrier, wins: Queue[object]
+) -> None:
+    """Claim every ticket; puts (agent, attempts, won ticket ids) on `wins`."""
+    order = list(ticket_ids)
+    random.Random(seed).shuffle(order)
+    won = asyncio.run(_claim_all(url, agent, order, start))
+    wins.put((agent, len(order), won))
+
+
+async def _claim_all(url: str, agent: str, order: list[int], start: Barrier) -> list[int]:
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        await asyncio.to_thread(start.wait)
+        won = []
+        for ticket_id in order:
+            async with sessions() as session, session.begin():
+                if await tickets.claim(session, ticket_id, agent, agent, CLAIMED_AT):
+                    won.append(ticket_id)
+        return won
+    finally:
+        await engine.dispose()
+
+
+async def seed_tickets(url: str, count: int) -> list[int]:
+    """`count` customers, each with an open ticket; the schema must exist."""
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    try:
+        async with sessions() as session, session.begin():
+            ids = []
+            for n in range(count):
+                conversation = Conversation(
+                    platform="discord",
+                    chat_id=f"dm-{n}",
+                    user_id=f"customer-{n}",
+                    display_name=f"Customer {n}",
+                    locale="en",
+                    state="bot",
+                    misses=0,
+                    created_at=CLAIMED_AT,
+                    updated_at=CLAIMED_AT,
+                )
+                session.add(conversation)
+                await session.flush()
+                ticket = await tickets.open_ticket(
+                    session,
+                    conversation,
+                    reason="asked",
+                    priority="normal",
+                    staff_platform="discord",
+                    staff_chat_id="staff",
+                    now=CLAIMED_AT,
+                )
+                ids.append(ticket.id)
+            return ids
+    finally:
+        await engine.dispose()

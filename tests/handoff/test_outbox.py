@@ -1,0 +1,334 @@
+"""The outbox: leases, per-destination order, backoff and parking, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage import make_engine, make_sessions, upgrade
+from handoff import outbox, tickets
+from handoff.models import Conversation, OutboxRow
+
+T0 = datetime(2026, 3, 2, 10, 0)
+LEASE = 60.0
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    engine = make_engine(database_url)
+    await upgrade(engine)
+    try:
+        yield make_sessions(engine)
+    finally:
+        await engine.dispose()
+
+
+async def put(
+    sessions: Sessions,
+    chat: str,
+    *,
+    thread: str | None = None,
+    target: str = "address",
+    ticket_id: int | None = None,
+) -> int:
+    async with sessions() as session, session.begin():
+        row = outbox.enqueue(
+            session,
+            target=target,
+            platform="telegram",
+            chat_id=chat,
+            thread_id=thread,
+            ticket_id=ticket_id,
+            payload={"text": [[f"to {chat}", "plain"]], "buttons": []},
+            now=T0,
+        )
+        await session.flush()
+        return row.id
+
+
+async def lease(
+    sessions: Sessions, owner: str = "w1", now: datetime = T0, limit: int = 10
+) -> list[int]:
+    async with sessions() as session, session.begin():
+        return [row.id for row in await outbox.lease_due(session, owner, now, LEASE, limit)]
+
+
+async def sent(sessions: Sessions, row_id: int) -> None:
+    async with sessions() as session, session.begin():
+        await outbox.mark_sent(session, row_id, f"msg-{row_id}")
+
+
+async def fail(
+    sessions: Sessions,
+    row_id: int,
+    now: datetime = T0,
+    *,
+    retry_after: float | None = None,
+    permanent: bool = False,
+    max_attempts: int = 12,
+    error: str = "HTTP 502",
+) -> OutboxRow:
+    """Fail the row's latest attempt, the way the delivery worker does; returns the row after."""
+    attempts = (await load(sessions, row_id)).attempts
+    async with sessions() as session, session.begin():
+        await outbox.mark_failed(
+            session,
+            row_id,
+            attempts,
+            error,
+            now,
+            retry_after=retry_after,
+            permanent=permanent,
+            max_attempts=max_attempts,
+        )
+    return await load(sessions, row_id)
+
+
+async def load(sessions: Sessions, row_id: int) -> OutboxRow:
+    async with sessions() as session:
+        row = await session.get(OutboxRow, row_id)
+        assert row is not None
+        return row
+
+
+async def pending(sessions: Sessions) -> int:
+    async with sessions() as session:
+        return await outbox.pending_count(session)
+
+
+async def new_ticket(sessions: Sessions) -> int:
+    async with sessions() as session, session.begin():
+        conversation = Conversation(
+            platform="telegram",
+            chat_id="42",
+            user_id="42",
+            display_name="Ana",
+            locale="en",
+            state="bot",
+            misses=0,
+            created_at=T0,
+            updated_at=T0,
+        )
+        session.add(conversation)
+        await session.flush()
+        ticket = await tickets.open_ticket(
+            session,
+            conversation,
+            reason="asked",
+            priority="normal",
+            staff_platform="telegram",
+            staff_chat_id="-100",
+            now=T0,
+        )
+        return ticket.id
+
+
+# --- leasing order -----------------------------------------------------------------------
+
+
+async def test_rows_are_leased_oldest_first_up_to_the_limit(sessions: Sessions) -> None:
+    ids = [await put(sessions, f"chat-{n}") for n in range(5)]
+
+    assert await lease(sessions, "w1", limit=3) == ids[:3]
+    assert await lease(sessions, "w2", limit=3) == ids[3:]
+
+    first = await load(sessions, ids[0])
+    assert (first.lease_owner, first.lease_until) == ("w1", at(LEASE))
+    assert (first.status, first.attempts) == ("pending", 0)
+
+
+async def test_a_later_row_to_the_same_destination_waits_for_the_earlier(
+    sessions: Sessions,
+) -> None:
+    first = await put(sessions, "c1")
+    second = await put(sessions, "c1")
+    elsewhere = await put(sessions, "c2")
+    same_chat_other_thread = await put(sessions, "c1", thread="t9")
+
+    assert await lease(sessions, "w1") == [first, elsewhere, same_chat_other_thread]
+    assert await lease(sessions, "w2") == []  # `first` is leased, not sent: `second` waits
+
+    await sent(sessions, first)
+    assert await lease(sessions, "w2") == [second]
+    assert (await load(sessions, first)).sent_message_id == f"msg-{first}"
+
+
+async def test_an_earlier_row_that_is_not_due_holds_back_the_later(sessions: Sessions) -> None:
+    first = await put(sessions, "c1")
+    second = await put(sessions, "c1")
+    assert await lease(sessions) == [first]
+    await fail(sessions, first, retry_after=30)
+
+    assert await lease(sessions, now=at(10)) == []
+    assert await lease(sessions, now=at(30)) == [first]
+    await sent(sessions, first)
+    assert await lease(sessions, "w2", now=at(30)) == [second]
+
+
+async def test_rows_of_one_ticket_wait_for_its_card(sessions: Sessions) -> None:
+    ticket_id = await new_ticket(sessions)
+    card = await put(sessions, "-100", target="ticket_card", ticket_id=ticket_id)
+    relay = await put(sessions, "-100", target="ticket_thread", ticket_id=ticket_id)
+    edit = await put(sessions, "-100", target="card_edit", ticket_id=ticket_id)
+    staff_notice = await put(sessions, "-100", ticket_id=ticket_id)
+
+    assert await lease(sessions) == [card, staff_notice]
+    await sent(sessions, card)
+    assert await lease(sessions) == [relay]
+    await sent(sessions, relay)
+    assert await lease(sessions) == [edit]
+
+
+async def test_a_backlog_to_one_destination_does_not_hold_up_the_others(
+    sessions: Sessions,
+) -> None:
+    """A rate-limited chat with many queued rows must not stall every other chat."""
+    busy = [await put(sessions, "busy") for _ in range(50)]
+    calm = await put(sessions, "calm")
+    assert await lease(sessions, limit=1) == [busy[0]]
+    await fail(sessions, busy[0], retry_after=120)
+
+    assert await lease(sessions, now=at(1), limit=5) == [calm]
+
+
+# --- leases ------------------------------------------------------------------------------
+
+
+async def test_a_lease_keeps_other_owners_out_until_it_expires(sessions: Sessions) -> None:
+    row = await put(sessions, "c1")
+    assert await lease(sessions, "w1") == [row]
+
+    assert await lease(sessions, "w2", now=at(LEASE - 1)) == []
+    assert await lease(sessions, "w1", now=at(LEASE - 1)) == []
+    assert await lease(sessions, "w2", now=at(LEASE + 1)) == [row]
+
+    taken = await load(sessions, row)
+    assert (taken.lease_owner, taken.lease_until) == ("w2", at(2 * LEASE + 1))
+
+
+async def test_a_worker_does_not_skip_past_rows_another_worker_is_leasing(
+    sessions: Sessions,
+) -> None:
+    """While one worker's lease transaction is open, another must not jump ahead to a
+    later row of the same destination (it would be sent before the earlier ones)."""
+    ids = [await put(sessions, "c1") for _ in range(6)]
+    async with sessions() as first_worker, first_worker.begin():
+        leased = await outbox.lease_due(first_worker, "w1", T0, LEASE, 1)
+        assert [row.id for row in leased] == ids[:1]
+        second_worker = asyncio.create_task(lease(sessions, "w2", limit=1))
+        await asyncio.wait({second_worker}, timeout=0.5)
+
+    assert await second_worker == []
+
+
+async def test_concurrent_workers_send_every_row_once_in_order(sessions: Sessions) -> None:
+    chats = [f"chat-{n}" for n in range(6)]
+    ids = [await put(sessions, chats[n % len(chats)]) for n in range(60)]
+    deliveries: list[tuple[str, int]] = []
+
+    async def worker(owner: str) -> None:
+        while await pending(sessions):
+            async with sessions() as session, session.begin():
+                rows = await outbox.lease_due(session, owner, T0, LEASE, 4)
+                batch = [(row.chat_id, row.id) for row in rows]
+            for chat, row_id in batch:
+                deliveries.append((chat, row_id))
+                await sent(sessions, row_id)
+            if not batch:
+                await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(worker(f"w{n}") for n in range(4)))
+
+    assert sorted(row_id for _, row_id in deliveries) == ids
+    per_chat: dict[str, list[int]] = defaultdict(list)
+    for chat, row_id in deliveries:
+        per_chat[chat].append(row_id)
+    assert all(order == sorted(order) for order in per_chat.values())
+    assert len(per_chat) == len(chats)
+
+
+# --- failures ----------------------------------------------------------------------------
+
+
+async def test_failures_back_off_exponentially_up_to_a_cap(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    assert await lease(sessions) == [row_id]
+
+    delays = []
+    for _ in range(11):
+        row = await fail(sessions, row_id)
+        assert (row.status, row.lease_owner, row.lease_until) == ("pending", None, None)
+        delays.append((row.due_at - T0).total_seconds())
+
+    assert delays == [0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
+    assert (row.attempts, row.last_error) == (11, "HTTP 502")
+
+
+async def test_a_platform_retry_after_is_honoured(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+
+    row = await fail(sessions, row_id, retry_after=30, error="429 Too Many Requests")
+    assert row.due_at == at(30)
+    assert await lease(sessions, now=at(29.9)) == []
+    assert await lease(sessions, now=at(30)) == [row_id]
+
+    shorter_than_backoff = await fail(sessions, row_id, at(30), retry_after=0.1)
+    assert shorter_than_backoff.due_at == at(31)  # the second attempt's 1 s backoff wins
+
+
+async def test_a_row_is_parked_after_max_attempts(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    later = await put(sessions, "c1")
+
+    assert (await fail(sessions, row_id, max_attempts=3)).status == "pending"
+    assert (await fail(sessions, row_id, max_attempts=3)).status == "pending"
+    parked = await fail(sessions, row_id, max_attempts=3)
+
+    assert (parked.status, parked.attempts) == ("parked", 3)
+    assert await pending(sessions) == 1
+    assert await lease(sessions, now=at(3600)) == [later]
+
+
+async def test_a_permanent_failure_parks_at_once(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    later = await put(sessions, "c1")
+
+    parked = await fail(sessions, row_id, permanent=True, error="chat not found " * 300)
+
+    assert (parked.status, parked.attempts) == ("parked", 1)
+    assert parked.last_error is not None and len(parked.last_error) == 2000
+    assert parked.last_error.startswith("chat not found")
+    assert await lease(sessions) == [later]
+
+
+# --- defer -------------------------------------------------------------------------------
+
+
+async def test_defer_frees_the_lease_and_waits(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    assert await lease(sessions, "w1") == [row_id]
+
+    async with sessions() as session, session.begin():
+        await outbox.defer(session, row_id, at(1), 0.5)
+
+    row = await load(sessions, row_id)
+    assert (row.status, row.attempts, row.lease_owner, row.lease_until) == (
+        "pending",
+        0,
+        None,
+        None,
+    )
+    assert row.due_at == at(1.5)
+    assert await lease(sessions, "w2", now=at(1.4)) == []
+    assert await lease(sessions, "w2", now=at(1.5)) == [row_id]
