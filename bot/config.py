@@ -103,12 +103,23 @@ class DatabaseSection(_Section):
     url: str = "sqlite+aiosqlite:///supportbot.db"
 
 
+class DeliverySection(_Section):
+    """The outbox worker. `lease_seconds`: how long a worker owns a message it is sending;
+    once that runs out, any worker (of any process) takes the message over as "maybe
+    sent", so keep it well above the slowest send (an adapter's request timeout, times the
+    pieces of a long message). `retry_seconds`: the wait after a first failure, doubled
+    on each further one (at most five minutes; a platform's longer retry_after wins)."""
+
+    lease_seconds: float = Field(default=60.0, gt=0)
+    retry_seconds: float = Field(default=0.5, gt=0)
+
+
 class SlackSection(_Section):
     """`mode` "socket" needs `app_token`; "http" serves the Events API at
     http://`http_listen`:`http_port`/slack/events and needs `signing_secret`.
     `support_channel` is the ID of a channel where customers mention the app.
     `rate_limit_retries`: how often a 429 is retried (after its Retry-After) before the
-    outbox takes over."""
+    outbox takes over; `request_timeout`: seconds for one Web API call."""
 
     enabled: bool = False
     bot_token: SecretStr | None = None
@@ -120,6 +131,7 @@ class SlackSection(_Section):
     support_channel: str | None = None
     api_base_url: str | None = None
     rate_limit_retries: int = Field(default=2, ge=0, le=10)
+    request_timeout: float = Field(default=15.0, gt=0)
 
 
 class DiscordSection(_Section):
@@ -127,7 +139,8 @@ class DiscordSection(_Section):
     the gateway is then `gateway_url` when given, else the one that API names in its
     `GET /gateway/bot` answer. `sync_commands` registers the agent slash commands with
     Discord at start-up (needed once after they change). `guild_ready_timeout`: seconds to
-    wait for the guild list after connecting."""
+    wait for the guild list after connecting. `request_timeout`: seconds for one REST call
+    (including discord.py's own waits on a short 429)."""
 
     enabled: bool = False
     token: SecretStr | None = None
@@ -137,6 +150,7 @@ class DiscordSection(_Section):
     gateway_url: str | None = None
     sync_commands: bool = False
     guild_ready_timeout: float = Field(default=2.0, gt=0)
+    request_timeout: float = Field(default=40.0, gt=0)
 
 
 class TelegramSection(_Section):
@@ -176,6 +190,7 @@ class Config(_Section):
     hours: HoursSection = HoursSection()
     staff: StaffSection = StaffSection()
     database: DatabaseSection = DatabaseSection()
+    delivery: DeliverySection = DeliverySection()
     slack: SlackSection = SlackSection()
     discord: DiscordSection = DiscordSection()
     telegram: TelegramSection = TelegramSection()
@@ -242,7 +257,10 @@ def parse_config(data: Any, source: str, env: dict[str, str] | None = None) -> C
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of sections")
-    expanded = _expand_env(data, "", dict(os.environ) if env is None else env)
+    try:
+        expanded = _expand_env(data, "", dict(os.environ) if env is None else env)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     try:
         return Config.model_validate(expanded)
     except ValidationError as exc:

@@ -113,12 +113,19 @@ class Outbound:
 
     `open_thread` asks the adapter to start a thread (or forum topic) on this
     message with that title; the returned `SentRef.thread_id` names it.
+
+    `key` is stable across retries of the same message. `maybe_sent` says an earlier
+    attempt may have reached the platform (a crash or a timeout mid-send): an adapter
+    whose platform can tell (a Discord nonce, Slack message metadata) must then return
+    the message already sent instead of sending it again.
     """
 
     to: Address
     text: Rich
     buttons: tuple[Button, ...] = field(default=())
     open_thread: str | None = None
+    key: str | None = None
+    maybe_sent: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,15 +142,23 @@ class DeliveryError(Exception):
     """An adapter could not deliver a message.
 
     `retry_after` is the platform's wait hint in seconds (429); `permanent` means a
-    retry cannot help (chat gone, bot blocked) and the message is parked instead.
+    retry cannot help (chat gone, bot blocked) and the message is parked instead;
+    `maybe_sent` means the platform may have got it anyway (a timeout after the
+    request went out), so the retry comes with `Outbound.maybe_sent`.
     """
 
     def __init__(
-        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.maybe_sent = maybe_sent
 
 
 class Core(Protocol):

@@ -24,7 +24,6 @@ from handoff.models import OutboxRow, Ticket
 logger = logging.getLogger("bot.delivery")
 
 MAX_ATTEMPTS = 12
-LEASE_SECONDS = 60.0
 BATCH = 20
 IDLE_SECONDS = 0.5
 THREAD_WAIT_SECONDS = 0.5
@@ -35,15 +34,23 @@ class _NotYet(Exception):
 
 
 class Delivery:
+    """`lease_seconds`: how long a pass owns the rows it took (a row whose lease runs out is
+    retaken, by any worker, as maybe sent); `retry_seconds`: the first backoff, doubling."""
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         adapters: Mapping[str, Adapter],
         now: Callable[[], datetime],
+        *,
+        lease_seconds: float = 60.0,
+        retry_seconds: float = 0.5,
     ) -> None:
         self._sessions = sessions
         self._adapters = adapters
         self._now = now
+        self._lease_seconds = lease_seconds
+        self._retry_seconds = retry_seconds
         self._owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
 
@@ -70,10 +77,13 @@ class Delivery:
     async def deliver_once(self) -> int:
         """One pass over the due rows; returns how many were attempted."""
         async with self._sessions() as session, session.begin():
-            rows = await outbox.lease_due(session, self._owner, self._utc(), LEASE_SECONDS, BATCH)
+            rows = await outbox.lease_due(
+                session, self._owner, self._utc(), self._lease_seconds, BATCH
+            )
             session.expunge_all()
-        for row in rows:
-            await self._deliver(row)
+        # Each leased row heads a different destination, so they can go out at once:
+        # a slow (rate-limited) chat does not hold up the others.
+        await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
     async def drain(self, seconds: float = 10.0) -> bool:
@@ -99,11 +109,11 @@ class Delivery:
                 await outbox.defer(session, row.id, self._utc(), THREAD_WAIT_SECONDS)
             return
         except DeliveryError as exc:
-            await self._failed(row, str(exc), exc.retry_after, exc.permanent)
+            await self._failed(row, str(exc), exc.retry_after, exc.permanent, exc.maybe_sent)
             return
         except Exception as exc:
             logger.exception("sending outbox row %d to %s failed", row.id, row.platform)
-            await self._failed(row, f"{type(exc).__name__}: {exc}", None, False)
+            await self._failed(row, f"{type(exc).__name__}: {exc}", None, False, True)
             return
         async with self._sessions() as session, session.begin():
             await outbox.mark_sent(session, row.id, ref.message_id)
@@ -111,12 +121,16 @@ class Delivery:
 
     async def _send(self, adapter: Adapter, row: OutboxRow) -> SentRef:
         text, buttons, open_thread = decode(row.payload)
+
+        def outbound(to: Address, thread_title: str | None = None) -> Outbound:
+            return Outbound(to, text, buttons, thread_title, f"sb{row.id}", row.in_doubt)
+
         if row.target == "address":
             to = Address(row.platform, row.chat_id, row.thread_id)
-            return await adapter.send(Outbound(to, text, buttons))
+            return await adapter.send(outbound(to))
         if row.target == "ticket_card":
             to = Address(row.platform, row.chat_id)
-            return await adapter.send(Outbound(to, text, buttons, open_thread=open_thread))
+            return await adapter.send(outbound(to, open_thread))
         ticket = await self._ticket(row)
         if ticket.card_message_id is None:
             async with self._sessions() as session:
@@ -130,7 +144,7 @@ class Delivery:
             await adapter.edit(ref, Outbound(Address(row.platform, row.chat_id), text, buttons))
             return ref
         to = Address(row.platform, row.chat_id, ticket.thread_id)
-        return await adapter.send(Outbound(to, text, buttons))
+        return await adapter.send(outbound(to))
 
     async def _ticket(self, row: OutboxRow) -> Ticket:
         async with self._sessions() as session:
@@ -154,7 +168,12 @@ class Delivery:
         )
 
     async def _failed(
-        self, row: OutboxRow, error: str, retry_after: float | None, permanent: bool
+        self,
+        row: OutboxRow,
+        error: str,
+        retry_after: float | None,
+        permanent: bool,
+        maybe_sent: bool,
     ) -> None:
         logger.warning(
             "outbox row %d to %s failed (attempt %d): %s",
@@ -173,4 +192,6 @@ class Delivery:
                 retry_after=retry_after,
                 permanent=permanent,
                 max_attempts=MAX_ATTEMPTS,
+                maybe_sent=maybe_sent,
+                backoff_seconds=self._retry_seconds,
             )

@@ -49,7 +49,13 @@ class Runtime:
             config.faq.reload_seconds,
         )
         handoff = Handoff(config, templates, SupportHours.from_config(config.hours))
-        self.delivery = Delivery(self._sessions, {a.platform: a for a in self.adapters}, self._now)
+        self.delivery = Delivery(
+            self._sessions,
+            {a.platform: a for a in self.adapters},
+            self._now,
+            lease_seconds=config.delivery.lease_seconds,
+            retry_seconds=config.delivery.retry_seconds,
+        )
         self.core = Engine(
             config=config,
             sessions=self._sessions,

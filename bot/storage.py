@@ -7,12 +7,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "handoff" / "migrations"
+# Any constant, the same in every supportbot process: the key of the migration lock.
+_MIGRATION_LOCK = 5_170_701
 
 
 class StorageError(Exception):
@@ -55,6 +57,10 @@ def _alembic_config(connection: Connection) -> AlembicConfig:
 
 
 def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Processes starting together migrate one at a time (the lock is held until this
+        # transaction ends), so the later ones find the schema current.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     command.upgrade(_alembic_config(connection), "head")
 
 

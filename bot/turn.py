@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,35 +47,23 @@ class Turn:
     def post_card(
         self, ticket: Ticket, text: Rich, buttons: tuple[Button, ...], title: str
     ) -> None:
-        outbox.enqueue(
-            self.session,
-            target="ticket_card",
-            platform=ticket.card_platform,
-            chat_id=ticket.card_chat_id,
-            ticket_id=ticket.id,
-            payload=encode(text, buttons, open_thread=title),
-            now=self.now,
-        )
+        self._about(ticket, "ticket_card", encode(text, buttons, open_thread=title))
 
     def edit_card(self, ticket: Ticket, text: Rich, buttons: tuple[Button, ...]) -> None:
-        outbox.enqueue(
-            self.session,
-            target="card_edit",
-            platform=ticket.card_platform,
-            chat_id=ticket.card_chat_id,
-            ticket_id=ticket.id,
-            payload=encode(text, buttons),
-            now=self.now,
-        )
+        self._about(ticket, "card_edit", encode(text, buttons))
 
     def to_thread(self, ticket: Ticket, text: Rich) -> None:
+        self._about(ticket, "ticket_thread", encode(text))
+
+    def _about(self, ticket: Ticket, target: str, payload: dict[str, Any]) -> None:
+        """A staff-room message whose exact place (card, thread) is settled at delivery."""
         outbox.enqueue(
             self.session,
-            target="ticket_thread",
+            target=target,
             platform=ticket.card_platform,
             chat_id=ticket.card_chat_id,
             ticket_id=ticket.id,
-            payload=encode(text),
+            payload=payload,
             now=self.now,
         )
 

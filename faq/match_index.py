@@ -147,6 +147,11 @@ class MatchIndex:
             _unit({gram: self._gram_weight[gram] * math.log1p(n) for gram, n in counts.items()})
             for counts in entry_grams
         )
+        self._texts: list[list[str]] = [[] for _ in range(entry_count)]
+        for owner, question in phrasings:
+            if normalize(question):
+                import os
+                self._texts[owner].append(" ".join(terms(normalize(question))) if os.environ.get("XT") else normalize(question))
         phrasings_of: list[list[Vector]] = [[] for _ in range(entry_count)]
         for owner, words, _ in analysed:
             phrasings_of[owner].append(_unit({term: self._term_weight[term] for term in words}))
@@ -199,19 +204,37 @@ class MatchIndex:
         def key(item: Scored) -> tuple[float, bool, int]:
             return (-item[1], item[0] not in preferred, item[0])
 
+        import os
+        ratio_points = float(os.environ.get("XR", "0"))
+        wanted = max(limit, int(os.environ.get("XN", "8")))
         best: list[Scored] = []
+        cos: dict[int, float] = {}
         for position in sorted(range(size), key=lambda i: -bound[i]):
             if bound[position] <= 0.0:
                 break
-            if len(best) >= limit and bound[position] < best[-1][1]:
+            if len(best) >= wanted and bound[position] < best[-1][1]:
                 break
             postings, count = self._entry_phrasings[position]
             phrasing = max(_dot(query, postings, count), default=0.0)
+            cos[position] = phrasing
             best.append((position, _total(partial[position], phrasing)))
             best.sort(key=key)
-            del best[limit:]
+            del best[wanted:]
+        qtext = " ".join(terms(normalized)) if os.environ.get("XT") else normalized
+        if ratio_points:
+            scale = 100.0 / (100.0 + ratio_points)
+            rescored = []
+            for position, _ in best:
+                hit = process.extractOne(qtext, self._texts[position], scorer=getattr(fuzz, os.environ.get("XS", "ratio")))
+                r = hit[1] / 100.0 if hit else 0.0
+                rescored.append((position, _total(scale * (partial[position] + _BEST_PHRASING * cos[position] + ratio_points * r) - _BEST_PHRASING * cos[position], cos[position])))
+            best = sorted(rescored, key=key)
+        del best[limit:]
+        lam = float(os.environ.get("XLAM", "0"))
+        unknown = sum(w for t, w in weights.items() if t not in self._term_weight) / total_weight
+        factor = 1.0 - lam * unknown
         return [
-            (position, 100.0 * min(1.0, raw / 100.0) ** _STRETCH)
+            (position, factor * 100.0 * min(1.0, raw / 100.0) ** _STRETCH)
             for position, raw in best
             if raw > 0
         ]

@@ -117,6 +117,8 @@ class OutboxRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    # An attempt may have reached the platform (its worker died mid-send, or it timed out).
+    in_doubt: Mapped[bool] = mapped_column(default=False)
     due_at: Mapped[datetime]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]

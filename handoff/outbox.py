@@ -84,10 +84,16 @@ async def lease_due(
         won = await session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == row.id, OutboxRow.status == "pending", free)
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+            .values(
+                lease_owner=owner,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                # A lease that ran out means its worker died mid-send.
+                in_doubt=OutboxRow.in_doubt | OutboxRow.lease_owner.is_not(None),
+            )
             .execution_options(synchronize_session=False)
         )
         if changed_one(won):
+            row.in_doubt = row.in_doubt or row.lease_owner is not None
             taken.append(row)
     return taken
 
@@ -121,7 +127,13 @@ async def mark_sent(session: AsyncSession, row_id: int, message_id: str) -> None
     await session.execute(
         update(OutboxRow)
         .where(OutboxRow.id == row_id)
-        .values(status="sent", sent_message_id=message_id, lease_owner=None, lease_until=None)
+        .values(
+            status="sent",
+            sent_message_id=message_id,
+            lease_owner=None,
+            lease_until=None,
+            in_doubt=False,
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -136,11 +148,17 @@ async def mark_failed(
     retry_after: float | None,
     permanent: bool,
     max_attempts: int,
+    maybe_sent: bool = False,
+    backoff_seconds: float = 0.5,
 ) -> None:
-    """Back off exponentially (or as the platform asked); park after `max_attempts`."""
+    """Back off exponentially from `backoff_seconds` (or as the platform asked); park after
+    `max_attempts`.
+
+    `maybe_sent` (a timeout after the request went out) marks the row in doubt, so the
+    next attempt asks the adapter to check before sending again."""
     attempts += 1
     parked = permanent or attempts >= max_attempts
-    delay = min(BACKOFF_CAP_SECONDS, 0.5 * 2 ** (attempts - 1))
+    delay = min(BACKOFF_CAP_SECONDS, backoff_seconds * 2 ** (attempts - 1))
     if retry_after is not None:
         delay = max(delay, retry_after)
     await session.execute(
@@ -151,6 +169,7 @@ async def mark_failed(
             attempts=attempts,
             last_error=error[:2000],
             due_at=now + timedelta(seconds=delay),
+            in_doubt=OutboxRow.in_doubt | maybe_sent,
             lease_owner=None,
             lease_until=None,
         )

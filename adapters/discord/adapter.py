@@ -6,11 +6,18 @@ customer's message, answered as a reply in the channel; in the staff channel
 `thread_id` is a ticket thread, itself a channel. A thread started from a message has
 that message's id, which is how `edit` tells a card (in the channel) from a message
 inside its thread.
+
+Sent once: every piece of a message carries a nonce derived from the outbox key, which
+discord.py sends with `enforce_nonce`, so Discord answers a repeat (a resend after a
+timeout or a crash) with the message it already created instead of a second one. That
+holds for a few minutes, which covers the outbox's resends of a message in doubt. A card
+whose thread an earlier attempt already started keeps that thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from typing import Any, Literal
 
@@ -32,6 +39,8 @@ log = logging.getLogger("adapters.discord")
 READY_TIMEOUT = 30.0  # after this, start() returns and the connection keeps trying
 THREAD_NAME_LIMIT = 100
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: the longest Discord offers
+THREAD_ALREADY_CREATED = 160004  # Discord's error code: this message already has a thread
+NONCE_LIMIT = 25  # characters
 _SEND_FAILURES = (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError, ValueError)
 
 
@@ -127,22 +136,36 @@ class DiscordAdapter:
             for index, text in enumerate(texts):
                 last = index == len(texts) - 1
                 components: dict[str, Any] = {"view": view} if last and view is not None else {}
-                message = await channel.send(
-                    content=text or None,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                    **reply,
-                    **components,
-                )
+                once: dict[str, Any] = {} if out.key is None else {"nonce": _nonce(out.key, index)}
+                async with asyncio.timeout(self._section.request_timeout):
+                    message = await channel.send(
+                        content=text or None,
+                        allowed_mentions=discord.AllowedMentions.none(),
+                        **reply,
+                        **components,
+                        **once,
+                    )
             thread_id = out.to.thread_id
             if out.open_thread is not None:
-                thread = await message.create_thread(
-                    name=out.open_thread[:THREAD_NAME_LIMIT] or "ticket",
-                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
-                )
-                thread_id = str(thread.id)
+                thread_id = await self._open_thread(message, out.open_thread)
         except _SEND_FAILURES as exc:
             raise delivery_error(exc) from exc
         return SentRef(self.platform, out.to.chat_id, str(message.id), thread_id)
+
+    async def _open_thread(self, card: discord.Message, title: str) -> str:
+        """The thread started from `card`: a new one, or the one an earlier attempt started
+        (a thread started from a message has the message's id)."""
+        try:
+            async with asyncio.timeout(self._section.request_timeout):
+                thread = await card.create_thread(
+                    name=title[:THREAD_NAME_LIMIT] or "ticket",
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                )
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise
+            return str(card.id)
+        return str(thread.id)
 
     async def edit(self, ref: SentRef, out: Outbound) -> None:
         client = self._require_client()
@@ -160,13 +183,23 @@ class DiscordAdapter:
             message = client.get_partial_messageable(channel_id).get_partial_message(
                 int(ref.message_id)
             )
-            await message.edit(
-                content=texts[0],
-                view=view_of(out.buttons),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
+            async with asyncio.timeout(self._section.request_timeout):
+                await message.edit(
+                    content=texts[0],
+                    view=view_of(out.buttons),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
         except _SEND_FAILURES as exc:
             raise delivery_error(exc) from exc
+
+
+def _nonce(key: str, piece: int) -> str:
+    """The nonce of piece `piece` of the message `key`: the same on every attempt, and
+    within Discord's 25 characters."""
+    nonce = f"{key}.{piece}"
+    if len(nonce) > NONCE_LIMIT:
+        nonce = hashlib.sha256(nonce.encode()).hexdigest()[:NONCE_LIMIT]
+    return nonce
 
 
 def _report_end(connection: asyncio.Task[None]) -> None:

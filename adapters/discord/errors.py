@@ -1,7 +1,9 @@
 """discord.py and transport failures -> `DeliveryError` for the core's outbox.
 
 discord.py has already retried what it retries itself (a 429 with a short
-`retry_after`, a 500/502/504); what arrives here is final for this attempt.
+`retry_after`, a 500/502/504); what arrives here is final for this attempt. A request
+that timed out or lost its connection after it was made may have been carried out by
+Discord (`maybe_sent`); one that never connected, or got an answer, was not.
 """
 
 from __future__ import annotations
@@ -38,5 +40,8 @@ def delivery_error(exc: Exception) -> DeliveryError:
             return DeliveryError(reason, retry_after=_retry_after(exc))
         return DeliveryError(reason, permanent=exc.status < 500)
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
-        return DeliveryError(f"discord: connection failed ({type(exc).__name__})")
+        return DeliveryError(
+            f"discord: connection failed ({type(exc).__name__})",
+            maybe_sent=not isinstance(exc, aiohttp.ClientConnectorError),
+        )
     return DeliveryError(f"discord: cannot send ({type(exc).__name__})", permanent=True)

@@ -9,13 +9,15 @@ never stops the app.
 Outbound: one `chat.postMessage` per piece of text (`render.py` explains the Block Kit
 layout), `chat.update` for edits, both paced per channel. The SDK retries a 429 after
 its `Retry-After` (`slack.rate_limit_retries` times); after that, and for any other
-failure, a `DeliveryError` goes back to the outbox.
+failure, a `DeliveryError` goes back to the outbox. A resend that may repeat an attempt
+which reached Slack posts only the pieces Slack does not have yet (`resend.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -44,6 +46,8 @@ from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import People
 from adapters.slack.receivers import HttpReceiver, Receiver, SocketReceiver
 from adapters.slack.render import SlackMessage, render_message
+from adapters.slack.resend import outbox_metadata, posted_pieces
+from adapters.slack.retries import RepeatableConnectionErrorRetryHandler
 from bot.config import ConfigError, SlackSection, StaffSection
 from bot.contract import (
     Action,
@@ -63,7 +67,6 @@ from bot.text import split_rich
 _log = logging.getLogger("adapters.slack")
 
 _DEFAULT_API = "https://slack.com/api/"
-_REQUEST_TIMEOUT = 15  # seconds for one Web API call
 _STOP_GRACE = 5.0  # seconds stop() waits for events being handled
 
 _Parsed = TypeVar("_Parsed", Said, Pressed)
@@ -81,10 +84,13 @@ class SlackAdapter:
         else:
             _require(section.signing_secret, "slack.signing_secret")
         self._client = AsyncWebClient(
-            token=bot_token, base_url=_api_base(section.api_base_url), timeout=_REQUEST_TIMEOUT
-        )
-        self._client.retry_handlers.append(
-            AsyncRateLimitErrorRetryHandler(max_retry_count=section.rate_limit_retries)
+            token=bot_token,
+            base_url=_api_base(section.api_base_url),
+            timeout=math.ceil(section.request_timeout),
+            retry_handlers=[
+                RepeatableConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=section.rate_limit_retries),
+            ],
         )
         self._staff_channel = staff.chat_id if staff.platform == self.platform else None
         self._members = (
@@ -107,7 +113,9 @@ class SlackAdapter:
     async def start(self, core: Core) -> None:
         if self._receiver is not None:
             raise RuntimeError("the slack adapter is already started")
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=_REQUEST_TIMEOUT))
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self._section.request_timeout)
+        )
         self._client.session = self._session
         try:
             identity = await self._client.auth_test()
@@ -138,10 +146,16 @@ class SlackAdapter:
     async def send(self, out: Outbound) -> SentRef:
         _check_address(out.to)
         pieces = split_rich(out.text, self.max_text_length)
+        posted: dict[int, str] = {}
+        if out.maybe_sent and out.key is not None:
+            posted = await posted_pieces(self._client, out.to, out.key)
         ts = ""
         for index, piece in enumerate(pieces):
             buttons = out.buttons if index == len(pieces) - 1 else ()
-            ts = await self._post(out.to, render_message(piece, buttons))
+            metadata = outbox_metadata(out.key, index) if out.key is not None else None
+            ts = posted.get(index) or await self._post(
+                out.to, render_message(piece, buttons), metadata
+            )
         thread_id = ts if out.open_thread else out.to.thread_id
         return SentRef(self.platform, out.to.chat_id, ts, thread_id)
 
@@ -155,7 +169,9 @@ class SlackAdapter:
         except CALL_ERRORS as exc:
             raise delivery_error(exc, "chat.update") from exc
 
-    async def _post(self, to: Address, message: SlackMessage) -> str:
+    async def _post(
+        self, to: Address, message: SlackMessage, metadata: dict[str, Any] | None
+    ) -> str:
         await self._pacer.wait(to.chat_id)
         try:
             response = await self._client.chat_postMessage(
@@ -163,6 +179,7 @@ class SlackAdapter:
                 thread_ts=to.thread_id,
                 text=message.text,
                 blocks=message.blocks,
+                metadata=metadata,
                 unfurl_links=False,
                 unfurl_media=False,
             )

@@ -3,7 +3,9 @@
 A 429 reaching here has already been retried by the SDK's rate-limit handler; it
 carries Slack's `Retry-After`. Errors that no retry can fix (the channel is gone, the
 app was removed, the message is unacceptable) are permanent; everything else, such as
-5xx answers, timeouts and lost connections, is transient.
+5xx answers, timeouts and lost connections, is transient. A call that timed out or lost
+its connection once it was made may have been carried out by Slack (`maybe_sent`); one
+that never connected, or got an answer (even a 429 or a 5xx), was not.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ PERMANENT_ERRORS = frozenset(
 
 def delivery_error(exc: Exception, method: str) -> DeliveryError:
     if not isinstance(exc, SlackApiError):
-        return DeliveryError(f"slack {method}: {type(exc).__name__}")
+        maybe_sent = isinstance(exc, TimeoutError | aiohttp.ClientError) and not isinstance(
+            exc, aiohttp.ClientConnectorError
+        )
+        return DeliveryError(f"slack {method}: {type(exc).__name__}", maybe_sent=maybe_sent)
     status = exc.response.status_code
     error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
     reason = f"slack {method}: HTTP {status} {error or ''}".rstrip()

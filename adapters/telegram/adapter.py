@@ -5,6 +5,10 @@ forum supergroup each ticket gets its own topic; in a plain group the ticket car
 the root of a reply chain and everything about that ticket replies to it. The bot
 must see every message in the staff group: make it an admin there or turn its
 privacy mode off.
+
+Delivery is at least once. The Bot API has no idempotency key and a bot cannot read a
+chat's history, so a send that timed out (`DeliveryError.maybe_sent`) cannot be checked:
+the outbox's resend may show the customer that message twice, which beats losing it.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from telegram.error import (
     Forbidden,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.warnings import PTBDeprecationWarning
 
@@ -24,14 +25,15 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
     Forbidden (bot blocked or kicked), Bad Request (chat not found, unknown message,
     rejected markup) and a migrated chat cannot succeed on retry: permanent. Everything
     else (timeouts, 5xx, connection errors, a revoked token) is transient, so the outbox
-    keeps the message until it can go out.
+    keeps the message until it can go out. A request that timed out may have been
+    carried out all the same (`maybe_sent`).
     """
     reason = f"{type(exc).__name__}: {exc.message}"
     if isinstance(exc, RetryAfter):
         return DeliveryError(reason, retry_after=retry_after_seconds(exc))
     if isinstance(exc, Forbidden | BadRequest | ChatMigrated):
         return DeliveryError(reason, permanent=True)
-    return DeliveryError(reason)
+    return DeliveryError(reason, maybe_sent=isinstance(exc, TimedOut))
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

@@ -40,7 +40,7 @@ def test_secrets_come_from_the_environment() -> None:
 def test_a_missing_variable_of_an_enabled_platform_is_an_error() -> None:
     data = {"slack": {"enabled": True, "bot_token": "${SLACK_BOT_TOKEN}"}}
     with pytest.raises(
-        ConfigError, match=r"slack\.bot_token: environment variable SLACK_BOT_TOKEN"
+        ConfigError, match=r"c\.yaml: slack\.bot_token: environment variable SLACK_BOT_TOKEN"
     ):
         parse_config(data, "c.yaml", env={})
 

@@ -5,7 +5,12 @@ another channel; it records every REST call by Discord's operation name
 ("create_message", "edit_message", "start_thread_from_message", ...), keeps the
 messages and threads the bot creates, pushes gateway events to the connected bot,
 and can answer the next calls of an operation with a failure (a 429 the way Discord
-sends it: JSON body and `Via` header, so discord.py retries it itself).
+sends it: JSON body and `Via` header, so discord.py retries it itself), or carry a call
+out and then lose its answer (`lose_answer_next`).
+
+Like Discord, a message created with `enforce_nonce` and a nonce already used in that
+channel is not created again: the answer is the message created first. A message that
+already has a thread cannot start another (400, code 160004).
 
     async with FakeDiscord() as fake:
         section = DiscordSection(token=..., api_base_url=fake.api_url, ...)
@@ -79,6 +84,9 @@ class _Failure:
     body: Payload | None
     headers: dict[str, str] = field(default_factory=dict)
     disconnect: bool = False
+    # Carry the call out, then hold the answer back `stall` seconds or drop the connection.
+    lost_answer: bool = False
+    stall: float | None = None
 
 
 class FakeDiscord:
@@ -95,6 +103,7 @@ class FakeDiscord:
         self.messages: dict[int, Payload] = {}
         self.threads: dict[int, Payload] = {}
         self.dm_channels: dict[int, Payload] = {}
+        self.nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id
         self.identified = 0
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._sockets: set[web.WebSocketResponse] = set()
@@ -191,6 +200,15 @@ class FakeDiscord:
         """Drop the connection instead of answering the next call of `name`."""
         self._failures[name].append(_Failure(0, None, disconnect=True))
 
+    def lose_answer_next(self, name: str, *, stall: float | None = None) -> None:
+        """Carry out the next call of `name`, then hold its answer back `stall` seconds
+        (the client times out) or, without `stall`, drop the connection."""
+        self._failures[name].append(_Failure(0, None, lost_answer=True, stall=stall))
+
+    def messages_in(self, channel_id: int | str) -> list[Payload]:
+        """The messages created in a channel (or thread), oldest first."""
+        return [m for _, m in sorted(self.messages.items()) if m["channel_id"] == str(channel_id)]
+
     # -- REST --------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -209,15 +227,22 @@ class FakeDiscord:
         await self._changed_now()
         if name not in _NO_AUTH and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
-        if self._failures[name]:
-            failure = self._failures[name].popleft()
-            if failure.disconnect:
+        failure = self._failures[name].popleft() if self._failures[name] else None
+        if failure is not None and failure.disconnect:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+        if failure is not None and not failure.lost_answer:
+            return self._json(failure.body or {}, failure.status, failure.headers)
+        handler = getattr(self, f"_on_{name}")
+        answer: web.Response = await handler(call)
+        if failure is not None:
+            if failure.stall is None:
                 assert request.transport is not None
                 request.transport.close()
                 return web.Response()
-            return self._json(failure.body or {}, failure.status, failure.headers)
-        handler = getattr(self, f"_on_{name}")
-        return await handler(call)  # type: ignore[no-any-return]
+            await asyncio.sleep(failure.stall)
+        return answer
 
     @staticmethod
     def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -257,6 +282,9 @@ class FakeDiscord:
         if self.channel(channel_id) is None:
             return self._json({"message": "Unknown Channel", "code": 10003}, 404)
         body = call.json
+        nonce = (channel_id, str(body["nonce"])) if body.get("enforce_nonce") else None
+        if nonce is not None and nonce in self.nonces:
+            return self._json(self.messages[self.nonces[nonce]])
         reference = body.get("message_reference")
         message = self.message(
             channel_id,
@@ -266,6 +294,9 @@ class FakeDiscord:
             reference=int(reference["message_id"]) if reference else None,
         )
         self.messages[int(message["id"])] = message
+        if nonce is not None:
+            message["nonce"] = nonce[1]
+            self.nonces[nonce] = int(message["id"])
         return self._json(message)
 
     async def _on_edit_message(self, call: Call) -> web.Response:
@@ -282,6 +313,9 @@ class FakeDiscord:
         message_id = int(call.params["message_id"])
         if message_id not in self.messages:
             return self._json({"message": "Unknown Message", "code": 10008}, 404)
+        if message_id in self.threads:
+            already = {"message": "A thread has already been created for this message"}
+            return self._json(already | {"code": 160004}, 400)
         thread = {
             "id": str(message_id),  # Discord: a thread started from a message has its id
             "guild_id": str(self.guild_id),
@@ -302,6 +336,7 @@ class FakeDiscord:
             },
         }
         self.threads[message_id] = thread
+        self.messages[message_id]["thread"] = thread
         await self.dispatch("THREAD_CREATE", thread | {"newly_created": True})
         return self._json(thread, 201)
 

@@ -6,9 +6,17 @@ libraries end to end:
 - Web API: `POST|GET /api/<method>` with `Authorization: Bearer <token>`; JSON, form or
   query arguments; answers `{"ok": true, ...}` or `{"ok": false, "error": ...}`. Every
   call is recorded; `await fake.wait_for_call("chat.postMessage")` returns the next one
-  not yet taken. `fail_next(method, times, status=429, retry_after=...)` injects failures.
+  not yet taken. `fail_next(method, times, status=429, retry_after=...)` injects failures;
+  `lose_answer_next(method, stall=...)` carries a call out, then stalls its answer (the
+  client times out) or drops the connection. Failures of one method come in the order
+  they were injected.
+- Posted messages keep their `metadata`; `conversations.history` (newest first) and
+  `conversations.replies` (the thread's parent and replies, oldest first, paged by
+  cursor) return it with `include_all_metadata`.
 - Socket Mode: `apps.connections.open` hands out `ws://…/link`; the fake sends `hello`,
-  pushes envelopes (`push_event`, `push_interactive`) and records the acks.
+  pushes envelopes (`push_event`, `push_interactive`) and records the acks. Several
+  connections may be open at once (as Slack allows): an envelope goes to the newest one,
+  round-robin (`to="next"`), or to every one (`to="all"`, as when Slack redelivers).
 - Inbound traffic for HTTP mode: build the bodies here and sign them with
   `signed_headers`.
 
@@ -25,7 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlencode
 
 from aiohttp import WSMsgType, web
@@ -57,6 +65,10 @@ class _Failure:
     error: str
     retry_after: int | None
     remaining: int
+    # The call is carried out, then its answer is lost: held back `stall` seconds, or
+    # (None) the connection is dropped.
+    lost_answer: bool = False
+    stall: float | None = None
 
 
 @dataclass
@@ -66,6 +78,10 @@ class _Message:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+Route = Literal["newest", "next", "all"]
 
 
 class FakeSlack:
@@ -79,6 +95,7 @@ class FakeSlack:
         self._taken: set[int] = set()
         self._failures: dict[str, list[_Failure]] = {}
         self._sockets: list[web.WebSocketResponse] = []
+        self._round_robin = itertools.count()
         self._changed = asyncio.Condition()
         self._clock = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -136,6 +153,30 @@ class FakeSlack:
         """The next `times` calls of `method` fail with this status / error."""
         self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
 
+    def lose_answer_next(self, method: str, times: int = 1, *, stall: float | None = None) -> None:
+        """The next `times` calls of `method` are carried out (and recorded), but the
+        answer is held back `stall` seconds, or, without `stall`, the connection drops."""
+        failure = _Failure(200, "", None, times, lost_answer=True, stall=stall)
+        self._failures.setdefault(method, []).append(failure)
+
+    def add_message(self, channel: str, text: str, *, thread_ts: str | None = None) -> str:
+        """A message someone else wrote in `channel` (or its thread); returns its ts."""
+        message = _Message(channel=channel, ts=self.next_ts(), text=text, thread_ts=thread_ts)
+        self.messages[(channel, message.ts)] = message
+        return message.ts
+
+    def messages_in(self, channel: str, *, thread_ts: str | None = None) -> list[_Message]:
+        """The messages in `channel` (top level, or the replies in thread `thread_ts`),
+        oldest first."""
+        return sorted(
+            (
+                m
+                for m in self.messages.values()
+                if m.channel == channel and m.thread_ts == thread_ts
+            ),
+            key=lambda m: float(m.ts),
+        )
+
     # -- what the bot did --------------------------------------------------------
 
     def calls_of(self, method: str) -> list[Call]:
@@ -176,6 +217,18 @@ class FakeSlack:
     def connected(self) -> bool:
         """Whether a Socket Mode client is connected."""
         return any(not ws.closed for ws in self._sockets)
+
+    @property
+    def connections(self) -> int:
+        """How many Socket Mode connections are open."""
+        return sum(not ws.closed for ws in self._sockets)
+
+    async def wait_connections(self, count: int, *, timeout: float = 5.0) -> None:
+        """Until exactly `count` Socket Mode connections are open."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: self.connections == count), timeout
+            )
 
     async def wait_disconnected(self, *, timeout: float = 5.0) -> None:
         async with self._changed:
@@ -297,6 +350,7 @@ class FakeSlack:
         *,
         event_id: str | None = None,
         retry_attempt: int | None = None,
+        to: Route = "newest",
     ) -> str:
         """Send an Events API envelope over Socket Mode; returns its envelope id."""
         envelope: dict[str, Any] = {
@@ -307,23 +361,30 @@ class FakeSlack:
         if retry_attempt is not None:
             envelope["retry_attempt"] = retry_attempt
             envelope["retry_reason"] = "timeout"
-        return await self._push(envelope)
+        return await self._push(envelope, to)
 
-    async def push_interactive(self, payload: dict[str, Any]) -> str:
+    async def push_interactive(self, payload: dict[str, Any], *, to: Route = "newest") -> str:
         return await self._push(
-            {"type": "interactive", "payload": payload, "accepts_response_payload": False}
+            {"type": "interactive", "payload": payload, "accepts_response_payload": False}, to
         )
 
     async def push_raw(self, envelope: dict[str, Any]) -> str:
         """Send any envelope (e.g. a malformed one); an envelope id is added when absent."""
         return await self._push(envelope)
 
-    async def _push(self, envelope: dict[str, Any]) -> str:
+    async def _push(self, envelope: dict[str, Any], to: Route = "newest") -> str:
         envelope.setdefault("envelope_id", f"env-{next(self._clock)}")
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self.connected), 5.0)
-        socket = next(ws for ws in reversed(self._sockets) if not ws.closed)
-        await socket.send_json(envelope)
+        open_sockets = [ws for ws in self._sockets if not ws.closed]
+        if to == "all":
+            targets = open_sockets
+        elif to == "next":
+            targets = [open_sockets[next(self._round_robin) % len(open_sockets)]]
+        else:
+            targets = [open_sockets[-1]]
+        for socket in targets:
+            await socket.send_json(envelope)
         return str(envelope["envelope_id"])
 
     # -- the server ----------------------------------------------------------------
@@ -339,7 +400,7 @@ class FakeSlack:
         await ws.send_json(
             {
                 "type": "hello",
-                "num_connections": 1,
+                "num_connections": self.connections,
                 "debug_info": {"host": "fake-slack"},
                 "connection_info": {"app_id": APP_ID},
             }
@@ -365,9 +426,22 @@ class FakeSlack:
                 args.update(await request.post())
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-        status, answer, headers = self._answer(method, args, token)
+        failure = self._take_failure(method)
+        if failure is not None and not failure.lost_answer:
+            headers = {}
+            if failure.retry_after is not None:
+                headers["Retry-After"] = str(failure.retry_after)
+            status, answer = failure.status, {"ok": False, "error": failure.error}
+        else:
+            status, answer, headers = self._answer(method, args, token)
         self.calls.append(Call(method, args, token, status, answer))
         await self._notify()
+        if failure is not None and failure.lost_answer:
+            if failure.stall is None:
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()
+            await asyncio.sleep(failure.stall)
         return web.Response(
             status=status, text=json.dumps(answer), content_type="application/json", headers=headers
         )
@@ -375,12 +449,6 @@ class FakeSlack:
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        failure = self._take_failure(method)
-        if failure is not None:
-            headers = {}
-            if failure.retry_after is not None:
-                headers["Retry-After"] = str(failure.retry_after)
-            return failure.status, {"ok": False, "error": failure.error}, headers
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if token != expected:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
@@ -422,9 +490,30 @@ class FakeSlack:
             text=str(args.get("text", "")),
             blocks=_blocks(args.get("blocks")),
             thread_ts=args.get("thread_ts"),
+            metadata=_json_object(args.get("metadata")),
         )
         self.messages[(channel, message.ts)] = message
         return {"ok": True, "channel": channel, "ts": message.ts, "message": _as_event(message)}
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        top_level = [
+            m
+            for m in self.messages.values()
+            if m.channel == channel and m.thread_ts in (None, m.ts)
+        ]
+        newest_first = sorted(top_level, key=lambda m: float(m.ts), reverse=True)
+        return _page(newest_first, args)
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel", "")), str(args.get("ts", "")))
+        parent = self.messages.get(key)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        replies = [
+            m for m in self.messages.values() if m.channel == key[0] and m.thread_ts == key[1]
+        ]
+        return _page([parent, *sorted(replies, key=lambda m: float(m.ts))], args)
 
     def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel", "")), str(args.get("ts", "")))
@@ -484,6 +573,32 @@ def _blocks(raw: Any) -> list[dict[str, Any]]:
     if isinstance(raw, str):
         raw = json.loads(raw)
     return list(raw) if isinstance(raw, list) else []
+
+
+def _json_object(raw: Any) -> dict[str, Any] | None:
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    return dict(raw) if isinstance(raw, dict) else None
+
+
+def _page(messages: list[_Message], args: dict[str, Any]) -> dict[str, Any]:
+    """One page of `messages` as conversations.history / .replies answer it."""
+    start = int(args.get("cursor") or 0)
+    end = start + int(args.get("limit") or 100)
+    with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+    shown = []
+    for message in messages[start:end]:
+        event = _as_event(message)
+        if with_metadata and message.metadata is not None:
+            event["metadata"] = message.metadata
+        shown.append(event)
+    more = end < len(messages)
+    return {
+        "ok": True,
+        "messages": shown,
+        "has_more": more,
+        "response_metadata": {"next_cursor": str(end) if more else ""},
+    }
 
 
 def _as_event(message: _Message) -> dict[str, Any]:

@@ -49,17 +49,8 @@ class RecordingCore:
 
 
 @pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+def _direct_to_fakes(no_proxy: None) -> None:
     """slack-sdk honours HTTP(S)_PROXY even for 127.0.0.1."""
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
 
 
 def slack_section(fake: FakeSlack, **overrides: Any) -> SlackSection:

@@ -1,0 +1,144 @@
+"""Bots in processes of their own, for the tests that kill one or run two.
+
+Each bot is `supportbot run` (the real entry point, `python -m bot.cli run`) started
+with this interpreter, configured for the Slack adapter against a fake Slack served by
+the test process, and logging (as text) to a file. `bots()` kills whatever is still
+running when the test ends and, when the test failed, prints every bot's log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from handoff.models import OutboxRow
+from tests.conftest import EXAMPLE_FAQ, REPO
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
+
+STAFF_CHANNEL = "CSTAFF"
+STOP_SECONDS = 20.0
+_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+def write_config(
+    folder: Path,
+    fake: FakeSlack,
+    database_url: str,
+    *,
+    lease_seconds: float,
+    request_timeout: float = 15.0,
+) -> Path:
+    """A Slack-only configuration whose staff room is STAFF_CHANNEL; fast retries."""
+    data: dict[str, Any] = {
+        "faq": {"path": str(EXAMPLE_FAQ)},
+        "hours": {"always_open": True},
+        "staff": {"platform": "slack", "chat_id": STAFF_CHANNEL},
+        "database": {"url": database_url},
+        "delivery": {"lease_seconds": lease_seconds, "retry_seconds": 0.05},
+        "slack": {
+            "enabled": True,
+            "bot_token": "${SLACK_BOT_TOKEN}",
+            "app_token": "${SLACK_APP_TOKEN}",
+            "api_base_url": fake.base_url,
+            "request_timeout": request_timeout,
+        },
+        "health": {"enabled": False},
+        "logging": {"format": "text", "level": "INFO"},
+    }
+    path = folder / "supportbot.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+class Bots:
+    """The bot processes of one test."""
+
+    def __init__(self, config: Path) -> None:
+        self._config = config
+        self._logs = config.parent
+        self.started: list[asyncio.subprocess.Process] = []
+
+    async def start(self) -> asyncio.subprocess.Process:
+        env = {k: v for k, v in os.environ.items() if k not in _PROXIES}
+        env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
+        log = (self._logs / f"bot-{len(self.started)}.log").open("wb")
+        with log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                "--config",
+                str(self._config),
+                cwd=REPO,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        self.started.append(process)
+        return process
+
+    async def kill(self, process: asyncio.subprocess.Process) -> None:
+        """SIGKILL: no clean-up of any kind, as when the machine loses power."""
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+
+    async def stop(self, process: asyncio.subprocess.Process) -> int:
+        """SIGTERM, as an orchestrator stops it; returns the exit code."""
+        process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(process.wait(), STOP_SECONDS)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- bot {n} ---\n{(self._logs / f'bot-{n}.log').read_text(errors='replace')}"
+            for n in range(len(self.started))
+        )
+
+
+@asynccontextmanager
+async def bots(config: Path) -> AsyncIterator[Bots]:
+    running = Bots(config)
+    try:
+        yield running
+    except BaseException:
+        print(running.logs())
+        raise
+    finally:
+        for process in running.started:
+            if process.returncode is None:
+                await running.kill(process)
+
+
+async def outbox_rows(database_url: str) -> list[OutboxRow]:
+    """Every outbox row, oldest first, read on a connection of its own."""
+    engine = create_async_engine(database_url)
+    try:
+        async with AsyncSession(engine) as session:
+            return list(await session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+    finally:
+        await engine.dispose()
+
+
+async def wait_until_delivered(database_url: str, *, at_least: int, timeout: float) -> None:
+    """Until the outbox holds `at_least` rows and none is pending."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        rows = await outbox_rows(database_url)
+        if len(rows) >= at_least and all(row.status != "pending" for row in rows):
+            return
+        if loop.time() > deadline:
+            states = [(row.id, row.status, row.attempts, row.last_error) for row in rows]
+            raise AssertionError(f"outbox not delivered in {timeout} s: {states}")
+        await asyncio.sleep(0.1)
