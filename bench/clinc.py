@@ -29,6 +29,7 @@ class Clinc:
     train: list[Example]
     val: list[Example]
     test: list[Example]
+    oos_train: list[Example]
     oos_val: list[Example]
     oos_test: list[Example]
 
@@ -51,6 +52,7 @@ def load(path: Path) -> Clinc:
         train=split("train"),
         val=split("val"),
         test=split("test"),
+        oos_train=split("oos_train"),
         oos_val=split("oos_val"),
         oos_test=split("oos_test"),
     )

@@ -1,14 +1,20 @@
-"""FAQ matcher accuracy on CLINC150: k phrasings per intent, thresholds chosen on val.
+"""FAQ matcher accuracy on CLINC150: k phrasings per intent, thresholds chosen on held-out data.
 
 For each k the FAQ holds the first k training phrasings of every intent. The answer
-and suggest thresholds and the margin are chosen on the validation split (in-scope
-plus out-of-scope), then every figure is measured on the test split:
+and suggest thresholds and the margin are chosen on held-out data that is not the
+test split: the validation split (in-scope and out-of-scope) and the out-of-scope
+training queries, which no FAQ here uses. Then every figure is measured on the test
+split:
 
-* suggest: the lowest score that still leaves >= 90% of out-of-scope val queries
-  at `none`;
+* suggest: the lowest score that leaves >= 93% of each out-of-scope set (oos_val and
+  oos_train, taken separately) at `none`. Two samples of 100 unrelated questions
+  disagree a lot (a threshold leaving 93% of oos_val at none left 81% of oos_train
+  there, with the matcher of the time), so the rule takes the stricter of the two and
+  aims above the 90% the product asks for;
 * answer and margin: the pair that maximizes right answers minus twice the wrong
   ones (an in-scope query answered with the wrong entry, or an out-of-scope query
-  answered at all) on val; a wrong answer costs more than a "did you mean".
+  answered at all) on the in-scope val queries and both out-of-scope sets; a wrong
+  answer costs more than a "did you mean".
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from bench.table import Table
 from faq.matcher import Matcher, MatchSettings, Scored, decide
 
 TITLE = "FAQ accuracy (CLINC150)"
-OOS_NONE_TARGET = 0.90
+OOS_NONE_TARGET = 0.93
 WRONG_COST = 2.0
 MAX_SUGGESTIONS = 3
 _QUICK_INTENTS = 30
@@ -55,12 +61,14 @@ def rank_all(matcher: Matcher, examples: Sequence[Example]) -> list[Ranked]:
     return [Ranked(gold, tuple(matcher.rank(text, MAX_SUGGESTIONS + 1))) for text, gold in examples]
 
 
-def choose_settings(in_scope: Sequence[Ranked], out_of_scope: Sequence[Ranked]) -> MatchSettings:
-    """Thresholds from validation results, as the module docstring describes."""
-    oos_best = sorted(_best(r) for r in out_of_scope)
-    keep = math.ceil(OOS_NONE_TARGET * len(oos_best))
-    suggest = _just_above(oos_best[keep - 1]) if oos_best and keep else 0.0
-    candidates = [(_best(r), _lead(r), _right(r)) for r in [*in_scope, *out_of_scope]]
+def choose_settings(
+    in_scope: Sequence[Ranked], out_of_scope: Sequence[Sequence[Ranked]]
+) -> MatchSettings:
+    """Thresholds from held-out results, as the module docstring describes; each item of
+    `out_of_scope` is one set of out-of-scope queries."""
+    suggest = max((_none_threshold(oos) for oos in out_of_scope), default=0.0)
+    unrelated = [r for oos in out_of_scope for r in oos]
+    candidates = [(_best(r), _lead(r), _right(r)) for r in [*in_scope, *unrelated]]
     best_utility, chosen = 0.0, MatchSettings(answer=100.0, suggest=suggest, margin=0.0)
     for margin in range(16):
         leading = sorted((c for c in candidates if c[1] >= margin), key=lambda c: -c[0])
@@ -126,7 +134,7 @@ def measure(data: Clinc, per_intent: int, intents: int | None) -> Measured:
     matcher = Matcher(faq, MatchSettings())
     settings = choose_settings(
         rank_all(matcher, [e for e in data.val if e[1] in known]),
-        rank_all(matcher, data.oos_val[:oos_limit]),
+        [rank_all(matcher, oos[:oos_limit]) for oos in (data.oos_val, data.oos_train)],
     )
     test = rank_all(matcher, [e for e in data.test if e[1] in known])
     oos_test = rank_all(matcher, data.oos_test[:oos_limit])
@@ -156,7 +164,7 @@ def run(options: BenchOptions) -> Table:
     rows = (
         ("FAQ phrasings", *[str(m.phrasings) for _, m in columns]),
         (
-            "thresholds answer/suggest/margin (from val)",
+            "thresholds answer/suggest/margin (from val, oos_train)",
             *[_settings(m.settings) for _, m in columns],
         ),
         ("in-scope top-1 accuracy", *pct("top1")),
@@ -172,8 +180,8 @@ def run(options: BenchOptions) -> Table:
     )
     scope = f"first {intents} intents, " if intents is not None else ""
     note = (
-        f"{scope}val for thresholds (>= {OOS_NONE_TARGET:.0%} out-of-scope none, "
-        f"wrong answer costs {WRONG_COST:g} right ones), test for the figures"
+        f"{scope}val and oos_train for thresholds (>= {OOS_NONE_TARGET:.0%} none on each "
+        f"out-of-scope set, wrong answer costs {WRONG_COST:g} right ones), test for the figures"
     )
     return Table(TITLE, header, rows, note)
 
@@ -189,6 +197,13 @@ def _lead(result: Ranked) -> float:
 
 def _right(result: Ranked) -> bool:
     return bool(result.ranked) and result.ranked[0].entry.id == result.gold
+
+
+def _none_threshold(out_of_scope: Sequence[Ranked]) -> float:
+    """The lowest threshold that leaves OOS_NONE_TARGET of these queries below it."""
+    best = sorted(_best(r) for r in out_of_scope)
+    keep = math.ceil(OOS_NONE_TARGET * len(best))
+    return _just_above(best[keep - 1]) if best and keep else 0.0
 
 
 def _just_above(score: float) -> float:

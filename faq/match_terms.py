@@ -2,6 +2,9 @@
 
 There is no stopword list on purpose: question words ("who", "when", "where") tell
 FAQ entries apart, and IDF weights already make words every entry has count little.
+A number ("42", "3rd") is a term of its own and also counts as the term NUMBER, so
+"from the 2nd to the 5th" shares something with "from may 10th until the 12th" while
+"error 404" still matches "error 404" better than "error 500".
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ _SUFFIX_RULES = (
     ("es", ""),
     ("s", ""),
 )
+NUMBER = "#"
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")
 _KEEP_ENDINGS = ("ss", "us", "is")
 _DOUBLED = frozenset("bdfgmnprt")
 _VOWELS = frozenset("aeiou")
@@ -76,9 +81,12 @@ def _rewrite_phrases(text: str) -> str:
 
 
 def terms(normalized: str) -> list[str]:
-    """Index terms of already-normalized text, in order; synonyms map to one canonical term."""
+    """Index terms of already-normalized text, in order; synonyms map to one canonical
+    term, and each number is followed by NUMBER."""
     result = []
     for token in _rewrite_phrases(normalized).split():
         stemmed = stem(token)
         result.append(_CANONICAL.get(stemmed, stemmed))
+        if _NUMBER.fullmatch(token):
+            result.append(NUMBER)
     return result

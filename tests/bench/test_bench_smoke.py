@@ -49,7 +49,7 @@ def test_accuracy_section_has_every_row(options: BenchOptions) -> None:
     labels = [row[0] for row in table.rows]
     assert labels == [
         "FAQ phrasings",
-        "thresholds answer/suggest/margin (from val)",
+        "thresholds answer/suggest/margin (from val, oos_train)",
         "in-scope top-1 accuracy",
         "in-scope answered correctly",
         "in-scope answered wrong",

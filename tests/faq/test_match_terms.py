@@ -1,7 +1,7 @@
 import pytest
 
 from faq.match_synonyms import GROUPS
-from faq.match_terms import stem, terms
+from faq.match_terms import NUMBER, stem, terms
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,11 @@ def test_every_synonym_word_has_one_meaning() -> None:
 
 def test_unrelated_words_stay_apart() -> None:
     assert terms("refund") != terms("order")
+
+
+def test_numbers_also_count_as_number() -> None:
+    assert terms("order 12345") == ["order", "12345", NUMBER]
+    assert terms("from the 2nd to the 5th")[2:4] == ["2nd", NUMBER]
+    assert NUMBER in terms("error 404") and NUMBER in terms("error 500")
+    assert terms("error 404") != terms("error 500")
+    assert NUMBER not in terms("a4 paper or 3d print")

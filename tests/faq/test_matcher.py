@@ -250,3 +250,22 @@ def test_rank_agrees_with_match(matcher: Matcher) -> None:
     result = matcher.match(question)
     assert result.entry == best.entry
     assert result.score == best.score
+
+
+def test_words_the_faq_lacks_lower_the_score_but_numbers_do_not(matcher: Matcher) -> None:
+    plain = matcher.match("where is my package").score
+    with_number = matcher.match("where is my package 4711").score
+    with_unknown_word = matcher.match("where is my package zeppelin").score
+    assert with_unknown_word < with_number < plain
+
+
+def test_spelling_tells_word_orders_apart() -> None:
+    track = Entry(id="track", questions={"en": ("parcel tracking",)}, answer={"en": "a"})
+    status = Entry(id="status", questions={"en": ("tracking parcel",)}, answer={"en": "b"})
+    matcher = Matcher(Faq(entries=(track, status)), MatchSettings())
+    first, second = matcher.rank("tracking of a parcel", 2)
+    assert first.entry.id == "status"
+    assert first.score > second.score
+    first, second = matcher.rank("parcel tracking please", 2)
+    assert first.entry.id == "track"
+    assert first.score > second.score
