@@ -332,3 +332,65 @@ async def test_defer_frees_the_lease_and_waits(sessions: Sessions) -> None:
     assert row.due_at == at(1.5)
     assert await lease(sessions, "w2", now=at(1.4)) == []
     assert await lease(sessions, "w2", now=at(1.5)) == [row_id]
+
+
+# --- in doubt ----------------------------------------------------------------------------
+
+
+async def test_the_backoff_starts_where_the_worker_says(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    delays = []
+    for attempts in range(3):
+        async with sessions() as session, session.begin():
+            await outbox.mark_failed(
+                session,
+                row_id,
+                attempts,
+                "HTTP 500",
+                T0,
+                retry_after=None,
+                permanent=False,
+                max_attempts=12,
+                backoff_seconds=0.05,
+            )
+        delays.append((await load(sessions, row_id)).due_at - T0)
+
+    assert [d.total_seconds() for d in delays] == [0.05, 0.1, 0.2]
+
+
+async def test_a_lease_that_ran_out_puts_the_row_in_doubt(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    assert await lease(sessions, "w1") == [row_id]
+    assert (await load(sessions, row_id)).in_doubt is False
+
+    async with sessions() as session, session.begin():
+        [taken] = await outbox.lease_due(session, "w2", at(LEASE + 1), LEASE, 10)
+    assert taken.in_doubt is True
+    assert (await load(sessions, row_id)).in_doubt is True
+
+    await sent(sessions, row_id)
+    assert (await load(sessions, row_id)).in_doubt is False
+
+
+async def test_a_send_that_may_have_arrived_stays_in_doubt_until_sent(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    assert await lease(sessions) == [row_id]
+
+    async with sessions() as session, session.begin():
+        await outbox.mark_failed(
+            session,
+            row_id,
+            0,
+            "timeout",
+            T0,
+            retry_after=None,
+            permanent=False,
+            max_attempts=12,
+            maybe_sent=True,
+        )
+    assert (await load(sessions, row_id)).in_doubt is True
+    assert (await fail(sessions, row_id, at(1), error="HTTP 502")).in_doubt is True
+
+    async with sessions() as session, session.begin():
+        [again] = await outbox.lease_due(session, "w1", at(10), LEASE, 10)
+    assert again.in_doubt is True

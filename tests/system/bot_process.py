@@ -1,9 +1,11 @@
-"""Bots in processes of their own, for the tests that kill one or run two.
+"""The Slack bot of the system tests, and bots in processes of their own.
 
-Each bot is `supportbot run` (the real entry point, `python -m bot.cli run`) started
-with this interpreter, configured for the Slack adapter against a fake Slack served by
-the test process, and logging (as text) to a file. `bots()` kills whatever is still
-running when the test ends and, when the test failed, prints every bot's log.
+Each bot process is `supportbot run` (the real entry point, `python -m bot.cli run`)
+started with this interpreter, configured for the Slack adapter against a fake Slack
+served by the test process, and logging (as text) to a file. `bots()` kills whatever is
+still running when the test ends and, when the test failed, prints every bot's log.
+Customers ask QUESTIONS from the example FAQ; `answered()` tells which ones a chat's
+messages answer.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ from tests.conftest import EXAMPLE_FAQ, REPO
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 
 STAFF_CHANNEL = "CSTAFF"
+# A question from the example FAQ, and words its answer starts with.
+QUESTIONS = {
+    "How do I reset my password?": "On the login page",
+    "Can I order as a guest?": "No, you can order as a guest",
+    "How can I contact you?": "Right here in this chat",
+}
 STOP_SECONDS = 20.0
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
@@ -36,7 +44,6 @@ def write_config(
     database_url: str,
     *,
     lease_seconds: float,
-    request_timeout: float = 15.0,
 ) -> Path:
     """A Slack-only configuration whose staff room is STAFF_CHANNEL; fast retries."""
     data: dict[str, Any] = {
@@ -50,7 +57,6 @@ def write_config(
             "bot_token": "${SLACK_BOT_TOKEN}",
             "app_token": "${SLACK_APP_TOKEN}",
             "api_base_url": fake.base_url,
-            "request_timeout": request_timeout,
         },
         "health": {"enabled": False},
         "logging": {"format": "text", "level": "INFO"},
@@ -60,19 +66,30 @@ def write_config(
     return path
 
 
+def answered(fake: FakeSlack, channel: str) -> list[str]:
+    """Which QUESTIONS the messages in `channel` answer, in the order they arrived."""
+    return [
+        question
+        for message in fake.messages_in(channel)
+        for question, answer in QUESTIONS.items()
+        if answer in message.text
+    ]
+
+
 class Bots:
     """The bot processes of one test."""
 
     def __init__(self, config: Path) -> None:
         self._config = config
-        self._logs = config.parent
+        self._logs: list[Path] = []
         self.started: list[asyncio.subprocess.Process] = []
 
     async def start(self) -> asyncio.subprocess.Process:
         env = {k: v for k, v in os.environ.items() if k not in _PROXIES}
         env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
-        log = (self._logs / f"bot-{len(self.started)}.log").open("wb")
-        with log:
+        path = self._config.parent / f"bot-{len(self._logs)}.log"
+        self._logs.append(path)
+        with path.open("wb") as log:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -101,8 +118,7 @@ class Bots:
 
     def logs(self) -> str:
         return "\n".join(
-            f"--- bot {n} ---\n{(self._logs / f'bot-{n}.log').read_text(errors='replace')}"
-            for n in range(len(self.started))
+            f"--- {path.name} ---\n{path.read_text(errors='replace')}" for path in self._logs
         )
 
 

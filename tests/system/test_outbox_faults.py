@@ -22,7 +22,9 @@ from bot.runtime import Runtime
 from tests.conftest import EXAMPLE_FAQ
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.system.bot_process import (
+    QUESTIONS,
     STAFF_CHANNEL,
+    answered,
     bots,
     outbox_rows,
     wait_until_delivered,
@@ -31,12 +33,6 @@ from tests.system.bot_process import (
 
 WAIT = 20.0  # generous, so a loaded CI machine does not flake; passing runs take seconds
 CUSTOMERS = (("UANN", "DANN"), ("UBEN", "DBEN"), ("UCAT", "DCAT"))
-# A question from the example FAQ, and words its answer starts with.
-QUESTIONS = {
-    "How do I reset my password?": "On the login page",
-    "Can I order as a guest?": "No, you can order as a guest",
-    "How can I contact you?": "Right here in this chat",
-}
 TIMEOUT = 0.5  # the bot's Slack request timeout in the one-process test
 
 
@@ -67,16 +63,6 @@ def one_process_config(fake: FakeSlack, database_url: str) -> Config:
     }
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
     return parse_config(data, "test", env=env)
-
-
-def answered(fake: FakeSlack, dm: str) -> list[str]:
-    """Which questions the messages in `dm` answer, in the order they arrived."""
-    return [
-        question
-        for message in fake.messages_in(dm)
-        for question, answer in QUESTIONS.items()
-        if answer in message.text
-    ]
 
 
 async def test_429s_500s_and_lost_answers_end_in_one_delivery_each_in_order(

@@ -82,6 +82,18 @@ async def test_a_connection_dropped_after_posting_is_not_retried_by_the_sdk(
     assert [m.ts for m in fake.messages_in(DM)] == [ref.message_id]
 
 
+async def test_calls_that_are_safe_to_repeat_are_still_retried_by_the_sdk(
+    fake: FakeSlack, impatient: SlackAdapter
+) -> None:
+    ref = await impatient.send(Outbound(Address("slack", DM), plain("open"), key="sb8"))
+    fake.lose_answer_next("chat.update")
+
+    await impatient.edit(ref, Outbound(Address("slack", DM), plain("closed")))
+
+    assert len(fake.calls_of("chat.update")) == 2
+    assert [m.text for m in fake.messages_in(DM)] == ["closed"]
+
+
 async def test_a_resend_posts_only_the_pieces_slack_does_not_have(
     fake: FakeSlack, impatient: SlackAdapter
 ) -> None:
