@@ -28,7 +28,8 @@ from bench.scratch_db import DATABASES, DatabaseUnavailable, Scratch
 from bench.table import Table
 from bot.storage import make_engine, make_sessions
 from handoff import tickets
-from handoff.models import Conversation, Ticket
+from handoff.models import Ticket
+from tests.fakes.seed import seed_tickets
 
 TITLE = "Ticket claims under contention"
 RUNS = ((1, 400), (8, 400))  # (processes, tickets)
@@ -79,41 +80,6 @@ async def _claim_every_ticket(url: str, agent: str, order: list[int], start: Bar
         await engine.dispose()
 
 
-async def _seed(url: str, count: int) -> list[int]:
-    engine = make_engine(url)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    try:
-        async with make_sessions(engine)() as session, session.begin():
-            ids = []
-            for n in range(count):
-                conversation = Conversation(
-                    platform="slack",
-                    chat_id=f"D{n}",
-                    user_id=f"U{n}",
-                    display_name=f"Customer {n}",
-                    locale="en",
-                    state="bot",
-                    misses=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(conversation)
-                await session.flush()
-                ticket = await tickets.open_ticket(
-                    session,
-                    conversation,
-                    reason="asked",
-                    priority="normal",
-                    staff_platform="slack",
-                    staff_chat_id="C-staff",
-                    now=now,
-                )
-                ids.append(ticket.id)
-            return ids
-    finally:
-        await engine.dispose()
-
-
 async def _stored_agents(url: str) -> dict[int, str | None]:
     engine = make_engine(url)
     try:
@@ -152,7 +118,10 @@ def _race(url: str, processes: int, ticket_ids: list[int]) -> tuple[float, list[
 
 async def _race_on(scratch: Scratch, processes: int, count: int) -> Race:
     async with scratch() as url:
-        ticket_ids = await _seed(url, count)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        ticket_ids = await seed_tickets(
+            url, count, platform="slack", staff_chat_id="C-staff", now=now
+        )
         seconds, reports = await asyncio.to_thread(_race, url, processes, ticket_ids)
         stored = await _stored_agents(url)
     wins = Counter(ticket_id for _, won, _ in reports for ticket_id in won)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bot.config import Config
 from bot.contract import Action, Button, Inbound, Rich, Sender, Span
 from bot.handoff_flow import Handoff
@@ -15,6 +13,7 @@ from bot.turn import Turn
 from faq.model import Entry
 from faq.store import FaqStore
 from handoff import tickets
+from handoff.conversations import find_conversation, open_conversation
 from handoff.models import Conversation, Ticket
 
 # Longer than this, a message is not an FAQ question: it goes to a person whole.
@@ -82,29 +81,20 @@ class CustomerFlow:
 
     async def _conversation(self, turn: Turn, event: Inbound | Action) -> Conversation:
         sender: Sender = event.sender
-        conversation = await turn.session.scalar(
-            select(Conversation).where(
-                Conversation.platform == event.platform,
-                Conversation.chat_id == event.chat_id,
-                Conversation.user_id == sender.user_id,
-            )
+        conversation = await find_conversation(
+            turn.session, event.platform, event.chat_id, sender.user_id
         )
         if conversation is None:
-            conversation = Conversation(
+            return await open_conversation(
+                turn.session,
                 platform=event.platform,
                 chat_id=event.chat_id,
                 thread_id=event.thread_id,
                 user_id=sender.user_id,
-                display_name=sender.display_name[:200] or sender.user_id,
+                display_name=sender.display_name,
                 locale=self.templates.locale_for(sender.locale),
-                state="bot",
-                misses=0,
-                created_at=turn.now,
-                updated_at=turn.now,
+                now=turn.now,
             )
-            turn.session.add(conversation)
-            await turn.session.flush()
-            return conversation
         if isinstance(event, Inbound):
             conversation.thread_id = event.thread_id
         if sender.locale:

@@ -88,19 +88,24 @@ def test_db_upgrade_names_the_bad_key_in_the_config(
     assert "database.uri" in capsys.readouterr().err
 
 
-def test_the_installed_command_upgrades_a_sqlite_file(tmp_path: Path) -> None:
-    database = tmp_path / "data" / "bot.db"
-    database.parent.mkdir()
-    url = f"sqlite+aiosqlite:///{database}"
-    config = write_config(tmp_path, url)
-
-    done = subprocess.run(
+def installed_db_upgrade(config: Path) -> subprocess.CompletedProcess[str]:
+    """`supportbot db upgrade` run as the installed command, in a process of its own."""
+    return subprocess.run(
         [str(SUPPORTBOT), "db", "upgrade", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_the_installed_command_upgrades_a_sqlite_file(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "bot.db"
+    database.parent.mkdir()
+    url = f"sqlite+aiosqlite:///{database}"
+    config = write_config(tmp_path, url)
+
+    done = installed_db_upgrade(config)
 
     assert (done.returncode, done.stdout, done.stderr) == (0, "database is up to date\n", "")
     assert "tickets" in table_names(url)
@@ -109,13 +114,7 @@ def test_the_installed_command_upgrades_a_sqlite_file(tmp_path: Path) -> None:
 def test_the_installed_command_fails_with_one_line_not_a_traceback(tmp_path: Path) -> None:
     config = write_config(tmp_path, "postgresql+asyncpg://bot:hunter2@127.0.0.1:1/support")
 
-    done = subprocess.run(
-        [str(SUPPORTBOT), "db", "upgrade", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = installed_db_upgrade(config)
 
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith(

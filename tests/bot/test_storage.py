@@ -13,6 +13,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from bot.storage import MIGRATIONS, StorageError, make_engine, make_sessions, upgrade
+from handoff.conversations import open_conversation
 from handoff.models import Base, Conversation
 
 TABLES = {
@@ -53,18 +54,14 @@ async def test_upgrade_twice_changes_nothing_and_keeps_the_rows(database_url: st
     try:
         await upgrade(engine)
         async with make_sessions(engine)() as session, session.begin():
-            session.add(
-                Conversation(
-                    platform="slack",
-                    chat_id="D1",
-                    user_id="U1",
-                    display_name="Ana",
-                    locale="en",
-                    state="bot",
-                    misses=0,
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
+            await open_conversation(
+                session,
+                platform="slack",
+                chat_id="D1",
+                user_id="U1",
+                display_name="Ana",
+                locale="en",
+                now=NOW,
             )
         await upgrade(engine)
         async with engine.connect() as connection:

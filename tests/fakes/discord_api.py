@@ -25,13 +25,15 @@ import asyncio
 import itertools
 import json
 import re
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.failures import FailurePlan
+from tests.fakes.recorder import CallLog
+from tests.fakes.server import LocalServer
 
 TOKEN = "fake-discord-token"
 TIMESTAMP = "2026-01-05T10:00:00.000000+00:00"
@@ -78,7 +80,7 @@ class Call:
         return self.body
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Failure:
     status: int
     body: Payload | None
@@ -89,8 +91,9 @@ class _Failure:
     stall: float | None = None
 
 
-class FakeDiscord:
+class FakeDiscord(LocalServer):
     def __init__(self) -> None:
+        super().__init__()
         self._ids = itertools.count(1_300_000_000_000_000_001)
         self.bot_id = self.new_id()
         self.application_id = self.new_id()
@@ -99,44 +102,28 @@ class FakeDiscord:
         self.support_channel_id = self.new_id()
         self.other_channel_id = self.new_id()
         self.staff_role_id = self.new_id()
-        self.calls: list[Call] = []
+        self._log: CallLog[Call] = CallLog()
+        self.calls = self._log.calls
         self.messages: dict[int, Payload] = {}
         self.threads: dict[int, Payload] = {}
         self.dm_channels: dict[int, Payload] = {}
         self.nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id
         self.identified = 0
-        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._failures: FailurePlan[_Failure] = FailurePlan()
         self._sockets: set[web.WebSocketResponse] = set()
         self._sequence = itertools.count(1)
-        self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # -- lifecycle ---------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeDiscord:
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        return self
+        return app
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _before_stop(self) -> None:
         for socket in list(self._sockets):
             await socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:
@@ -163,17 +150,11 @@ class FakeDiscord:
         timeout: float = 5.0,
     ) -> Call:
         """The `count`-th call of operation `name` (that `where` accepts), once made."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: len(self.calls_of(name, where)) >= count)
+        await self._log.wait_until(lambda: len(self.calls_of(name, where)) >= count, timeout)
         return self.calls_of(name, where)[count - 1]
 
     async def wait_for_identify(self, count: int = 1, *, timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: self.identified >= count)
-
-    async def _changed_now(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        await self._log.wait_until(lambda: self.identified >= count, timeout)
 
     # -- failures ----------------------------------------------------------------
 
@@ -186,8 +167,7 @@ class FakeDiscord:
         times: int = 1,
         headers: dict[str, str] | None = None,
     ) -> None:
-        for _ in range(times):
-            self._failures[name].append(_Failure(status, body, headers or {}))
+        self._failures.add(name, _Failure(status, body, headers or {}), times)
 
     def rate_limit_next(self, name: str, retry_after: float, *, times: int = 1) -> None:
         """A 429 as Discord sends it; discord.py sleeps `retry_after` and retries it."""
@@ -198,12 +178,12 @@ class FakeDiscord:
 
     def disconnect_next(self, name: str) -> None:
         """Drop the connection instead of answering the next call of `name`."""
-        self._failures[name].append(_Failure(0, None, disconnect=True))
+        self._failures.add(name, _Failure(0, None, disconnect=True))
 
     def lose_answer_next(self, name: str, *, stall: float | None = None) -> None:
         """Carry out the next call of `name`, then hold its answer back `stall` seconds
         (the client times out) or, without `stall`, drop the connection."""
-        self._failures[name].append(_Failure(0, None, lost_answer=True, stall=stall))
+        self._failures.add(name, _Failure(0, None, lost_answer=True, stall=stall))
 
     def messages_in(self, channel_id: int | str) -> list[Payload]:
         """The messages created in a channel (or thread), oldest first."""
@@ -223,11 +203,10 @@ class FakeDiscord:
             return self._json({"message": "404: Not Found", "code": 0}, 404)
         body: Any = await request.json() if request.can_read_body else None
         call = Call(name, request.method, path, match.groupdict(), dict(request.query), body)
-        self.calls.append(call)
-        await self._changed_now()
+        await self._log.record(call)
         if name not in _NO_AUTH and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
-        failure = self._failures[name].popleft() if self._failures[name] else None
+        failure = self._failures.take(name)
         if failure is not None and failure.disconnect:
             assert request.transport is not None
             request.transport.close()
@@ -404,7 +383,7 @@ class FakeDiscord:
         await self._send(socket, "GUILD_CREATE", self.guild())
         self._sockets.add(socket)
         self.identified += 1
-        await self._changed_now()
+        await self._log.changed()
 
     async def _send(self, socket: web.WebSocketResponse, event: str, data: Payload) -> None:
         await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})

@@ -32,12 +32,15 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
+
+from tests.fakes.failures import FailurePlan
+from tests.fakes.recorder import CallLog
+from tests.fakes.server import LocalServer
 
 BOT_TOKEN = "xoxb-fake-bot-token"
 APP_TOKEN = "xapp-fake-app-token"
@@ -59,12 +62,11 @@ class Call:
     answer: dict[str, Any]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Failure:
     status: int
     error: str
     retry_after: int | None
-    remaining: int
     # The call is carried out, then its answer is lost: held back `stall` seconds, or
     # (None) the connection is dropped.
     lost_answer: bool = False
@@ -84,46 +86,32 @@ class _Message:
 Route = Literal["newest", "next", "all"]
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(self, *, members_page_size: int = 2) -> None:
-        self.calls: list[Call] = []
+        super().__init__(shutdown_timeout=0.5)
+        self._log: CallLog[Call] = CallLog()
+        self.calls = self._log.calls
         self.users: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[str]] = {}
         self.messages: dict[tuple[str, str], _Message] = {}
         self.acks: dict[str, dict[str, Any]] = {}
         self.members_page_size = members_page_size
-        self._taken: set[int] = set()
-        self._failures: dict[str, list[_Failure]] = {}
+        self._failures: FailurePlan[_Failure] = FailurePlan()
         self._sockets: list[web.WebSocketResponse] = []
         self._round_robin = itertools.count()
-        self._changed = asyncio.Condition()
         self._clock = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # -- lifecycle -------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link", self._link)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        return self
+        return app
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _before_stop(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def base_url(self) -> str:
@@ -151,13 +139,13 @@ class FakeSlack:
         retry_after: int | None = None,
     ) -> None:
         """The next `times` calls of `method` fail with this status / error."""
-        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+        self._failures.add(method, _Failure(status, error, retry_after), times)
 
     def lose_answer_next(self, method: str, times: int = 1, *, stall: float | None = None) -> None:
         """The next `times` calls of `method` are carried out (and recorded), but the
         answer is held back `stall` seconds, or, without `stall`, the connection drops."""
-        failure = _Failure(200, "", None, times, lost_answer=True, stall=stall)
-        self._failures.setdefault(method, []).append(failure)
+        failure = _Failure(200, "", None, lost_answer=True, stall=stall)
+        self._failures.add(method, failure, times)
 
     def add_message(self, channel: str, text: str, *, thread_ts: str | None = None) -> str:
         """A message someone else wrote in `channel` (or its thread); returns its ts."""
@@ -190,28 +178,13 @@ class FakeSlack:
         timeout: float = 5.0,
     ) -> Call:
         """The first recorded call of `method` (matching `match`) not returned before."""
-
-        def find() -> int | None:
-            for index, call in enumerate(self.calls):
-                if index in self._taken or call.method != method:
-                    continue
-                if match is None or match(call):
-                    return index
-            return None
-
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: find() is not None), timeout)
-            index = find()
-            assert index is not None
-            self._taken.add(index)
-            return self.calls[index]
+        return await self._log.take(
+            lambda call: call.method == method and (match is None or match(call)), timeout
+        )
 
     async def wait_for_ack(self, envelope_id: str, *, timeout: float = 5.0) -> dict[str, Any]:
-        async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: envelope_id in self.acks), timeout
-            )
-            return self.acks[envelope_id]
+        await self._log.wait_until(lambda: envelope_id in self.acks, timeout)
+        return self.acks[envelope_id]
 
     @property
     def connected(self) -> bool:
@@ -225,14 +198,10 @@ class FakeSlack:
 
     async def wait_connections(self, count: int, *, timeout: float = 5.0) -> None:
         """Until exactly `count` Socket Mode connections are open."""
-        async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: self.connections == count), timeout
-            )
+        await self._log.wait_until(lambda: self.connections == count, timeout)
 
     async def wait_disconnected(self, *, timeout: float = 5.0) -> None:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: not self._sockets), timeout)
+        await self._log.wait_until(lambda: not self._sockets, timeout)
 
     # -- inbound traffic ---------------------------------------------------------
 
@@ -374,8 +343,7 @@ class FakeSlack:
 
     async def _push(self, envelope: dict[str, Any], to: Route = "newest") -> str:
         envelope.setdefault("envelope_id", f"env-{next(self._clock)}")
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.connected), 5.0)
+        await self._log.wait_until(lambda: self.connected, 5.0)
         open_sockets = [ws for ws in self._sockets if not ws.closed]
         if to == "all":
             targets = open_sockets
@@ -389,10 +357,6 @@ class FakeSlack:
 
     # -- the server ----------------------------------------------------------------
 
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
@@ -405,15 +369,15 @@ class FakeSlack:
                 "connection_info": {"app_id": APP_ID},
             }
         )
-        await self._notify()
+        await self._log.changed()
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 data = json.loads(message.data)
                 if isinstance(data, dict) and "envelope_id" in data:
                     self.acks[str(data["envelope_id"])] = data
-                    await self._notify()
+                    await self._log.changed()
         self._sockets.remove(ws)
-        await self._notify()
+        await self._log.changed()
         return ws
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -426,7 +390,7 @@ class FakeSlack:
                 args.update(await request.post())
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-        failure = self._take_failure(method)
+        failure = self._failures.take(method)
         if failure is not None and not failure.lost_answer:
             headers = {}
             if failure.retry_after is not None:
@@ -434,8 +398,7 @@ class FakeSlack:
             status, answer = failure.status, {"ok": False, "error": failure.error}
         else:
             status, answer, headers = self._answer(method, args, token)
-        self.calls.append(Call(method, args, token, status, answer))
-        await self._notify()
+        await self._log.record(Call(method, args, token, status, answer))
         if failure is not None and failure.lost_answer:
             if failure.stall is None:
                 assert request.transport is not None
@@ -457,16 +420,6 @@ class FakeSlack:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         answer: dict[str, Any] = handler(args)
         return 200, answer, {}
-
-    def _take_failure(self, method: str) -> _Failure | None:
-        queue = self._failures.get(method)
-        if not queue:
-            return None
-        failure = queue[0]
-        failure.remaining -= 1
-        if failure.remaining <= 0:
-            queue.pop(0)
-        return failure
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -544,6 +497,27 @@ class FakeSlack:
             "members": everyone[start:end],
             "response_metadata": {"next_cursor": next_cursor},
         }
+
+
+def rich_text_elements(call: Call) -> list[dict[str, Any]]:
+    """The inline elements of the rich_text blocks of the message a call posted or updated."""
+    return [
+        element
+        for block in call.args["blocks"]
+        if block["type"] == "rich_text"
+        for section in block["elements"]
+        for element in section["elements"]
+    ]
+
+
+def button_values(call: Call) -> list[str]:
+    """The values of the buttons of the message a call posted or updated, in order."""
+    return [
+        element["value"]
+        for block in call.args["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
 
 
 def signed_headers(

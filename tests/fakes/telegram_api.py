@@ -19,10 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from types import TracebackType
 from typing import Any
 
 from aiohttp import ClientSession, web
+
+from tests.fakes.failures import FailurePlan
+from tests.fakes.recorder import CallLog
+from tests.fakes.server import LocalServer
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456
@@ -84,9 +87,8 @@ class ApiCall:
         return self.params.get(key)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Failure:
-    remaining: int
     status: int
     description: str
     retry_after: int | None = None
@@ -178,13 +180,15 @@ def _u16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FakeTelegramApi:
+class FakeTelegramApi(LocalServer):
     """Use as `async with FakeTelegramApi() as fake:`; point the bot at `fake.base_url`."""
 
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__(shutdown_timeout=0.1)
         self.token = token
         self.bot_user = FakeUser(BOT_ID, "Support", username=BOT_USERNAME, is_bot=True)
-        self.calls: list[ApiCall] = []
+        self._log: CallLog[ApiCall] = CallLog()
+        self.calls = self._log.calls
         self.webhook: dict[str, str] = {}
         self._chats: dict[int, _Chat] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -192,35 +196,20 @@ class FakeTelegramApi:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
-        self._failures: dict[str, list[_Failure]] = {}
-        self._taken: set[int] = set()
-        self._changed = asyncio.Condition()
+        self._failures: FailurePlan[_Failure] = FailurePlan()
         self._new_update = asyncio.Event()
         self._closing = False
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # -- lifecycle ---------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeTelegramApi:
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = self._runner.addresses[0][1]
-        return self
+        return app
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _before_stop(self) -> None:
         self._closing = True
         self._new_update.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def base_url(self) -> str:
@@ -277,12 +266,12 @@ class FakeTelegramApi:
         if status == 429:
             retry_after = 1 if retry_after is None else retry_after
             description = description or f"Too Many Requests: retry after {retry_after}"
-        failure = _Failure(times, status, description or f"Error {status}", retry_after)
-        self._failures.setdefault(method, []).append(failure)
+        failure = _Failure(status, description or f"Error {status}", retry_after)
+        self._failures.add(method, failure, times)
 
     def stall_next(self, method: str, seconds: float, *, times: int = 1) -> None:
         """The next `times` calls of `method` answer only after `seconds`."""
-        self._failures.setdefault(method, []).append(_Failure(times, 200, "", stall=seconds))
+        self._failures.add(method, _Failure(200, "", stall=seconds), times)
 
     # -- inbound traffic ---------------------------------------------------------
 
@@ -381,22 +370,9 @@ class FakeTelegramApi:
         timeout: float = 5.0,
     ) -> ApiCall:
         """The first call of `method` (matching `where`) not returned by an earlier wait."""
-
-        def find() -> ApiCall | None:
-            for call in self.calls:
-                if (
-                    call.index not in self._taken
-                    and call.method == method
-                    and (where is None or where(call))
-                ):
-                    return call
-            return None
-
-        async with self._changed:
-            call = await asyncio.wait_for(self._changed.wait_for(find), timeout)
-        assert call is not None
-        self._taken.add(call.index)
-        return call
+        return await self._log.take(
+            lambda call: call.method == method and (where is None or where(call)), timeout
+        )
 
     def calls_of(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
@@ -413,13 +389,11 @@ class FakeTelegramApi:
             return _reply(400, {"ok": False, "error_code": 400, "description": "gone"})
         params = {key: str(value) for key, value in form.items()}
         status, body = await self._answer(method, params)
-        async with self._changed:
-            self.calls.append(ApiCall(method, params, len(self.calls), status, body.get("result")))
-            self._changed.notify_all()
+        await self._log.record(ApiCall(method, params, len(self.calls), status, body.get("result")))
         return _reply(status, body)
 
     async def _answer(self, method: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        failure = self._take_failure(method)
+        failure = self._failures.take(method)
         if failure is not None and failure.stall:
             await asyncio.sleep(failure.stall)
         elif failure is not None:
@@ -443,16 +417,6 @@ class FakeTelegramApi:
                 "description": exc.description,
             }
         return 200, {"ok": True, "result": result}
-
-    def _take_failure(self, method: str) -> _Failure | None:
-        queue = self._failures.get(method)
-        if not queue:
-            return None
-        failure = queue[0]
-        failure.remaining -= 1
-        if failure.remaining <= 0:
-            queue.pop(0)
-        return failure
 
     def _chat(self, chat_id: str) -> _Chat:
         try:

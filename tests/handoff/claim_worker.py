@@ -15,10 +15,10 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import make_engine, make_sessions
 from handoff import tickets
-from handoff.models import Conversation
 
 CLAIMED_AT = datetime(2026, 3, 2, 10, 30)
 
@@ -40,47 +40,18 @@ async def _claim_all(url: str, agent: str, order: list[int], start: Barrier) -> 
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         await asyncio.to_thread(start.wait)
-        won = []
-        for ticket_id in order:
-            async with sessions() as session, session.begin():
-                if await tickets.claim(session, ticket_id, agent, agent, CLAIMED_AT):
-                    won.append(ticket_id)
-        return won
+        return await claim_each(sessions, agent, order)
     finally:
         await engine.dispose()
 
 
-async def seed_tickets(url: str, count: int) -> list[int]:
-    """`count` customers, each with an open ticket; the schema must exist."""
-    engine = make_engine(url)
-    sessions = make_sessions(engine)
-    try:
+async def claim_each(
+    sessions: async_sessionmaker[AsyncSession], agent: str, order: list[int]
+) -> list[int]:
+    """Try to claim each ticket in `order`, one transaction each; returns those won."""
+    won = []
+    for ticket_id in order:
         async with sessions() as session, session.begin():
-            ids = []
-            for n in range(count):
-                conversation = Conversation(
-                    platform="discord",
-                    chat_id=f"dm-{n}",
-                    user_id=f"customer-{n}",
-                    display_name=f"Customer {n}",
-                    locale="en",
-                    state="bot",
-                    misses=0,
-                    created_at=CLAIMED_AT,
-                    updated_at=CLAIMED_AT,
-                )
-                session.add(conversation)
-                await session.flush()
-                ticket = await tickets.open_ticket(
-                    session,
-                    conversation,
-                    reason="asked",
-                    priority="normal",
-                    staff_platform="discord",
-                    staff_chat_id="staff",
-                    now=CLAIMED_AT,
-                )
-                ids.append(ticket.id)
-            return ids
-    finally:
-        await engine.dispose()
+            if await tickets.claim(session, ticket_id, agent, agent, CLAIMED_AT):
+                won.append(ticket_id)
+    return won

@@ -14,9 +14,9 @@ from collections import Counter
 from sqlalchemy import select
 
 from bot.storage import make_engine, make_sessions, upgrade
-from handoff import tickets
 from handoff.models import Conversation, Ticket
-from tests.handoff.claim_worker import CLAIMED_AT, claim_all, seed_tickets
+from tests.fakes.seed import seed_tickets
+from tests.handoff.claim_worker import CLAIMED_AT, claim_all, claim_each
 
 PROCESSES = 8
 TICKETS = 40
@@ -29,7 +29,9 @@ async def prepare(url: str) -> list[int]:
         await upgrade(engine)
     finally:
         await engine.dispose()
-    return await seed_tickets(url, TICKETS)
+    return await seed_tickets(
+        url, TICKETS, platform="discord", staff_chat_id="staff", now=CLAIMED_AT
+    )
 
 
 async def claimed(url: str) -> dict[int, tuple[str, str | None, str]]:
@@ -102,12 +104,7 @@ async def test_concurrent_sessions_in_one_process_each_win_a_ticket_once(
         order = list(ticket_ids)
         random.Random(seed).shuffle(order)
         await go.wait()
-        won = []
-        for ticket_id in order:
-            async with sessions() as session, session.begin():
-                if await tickets.claim(session, ticket_id, agent, agent, CLAIMED_AT):
-                    won.append(ticket_id)
-        return won
+        return await claim_each(sessions, agent, order)
 
     try:
         racing = [

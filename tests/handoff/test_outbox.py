@@ -4,34 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.storage import make_engine, make_sessions, upgrade
-from handoff import outbox, tickets
-from handoff.models import Conversation, OutboxRow
+from handoff import outbox
+from handoff.models import OutboxRow
+from tests.fakes.seed import seed_ticket
+from tests.handoff.conftest import Sessions
 
 T0 = datetime(2026, 3, 2, 10, 0)
 LEASE = 60.0
 
-Sessions = async_sessionmaker[AsyncSession]
-
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield make_sessions(engine)
-    finally:
-        await engine.dispose()
 
 
 async def put(
@@ -109,29 +94,16 @@ async def pending(sessions: Sessions) -> int:
 
 async def new_ticket(sessions: Sessions) -> int:
     async with sessions() as session, session.begin():
-        conversation = Conversation(
+        return await seed_ticket(
+            session,
             platform="telegram",
             chat_id="42",
             user_id="42",
             display_name="Ana",
-            locale="en",
-            state="bot",
-            misses=0,
-            created_at=T0,
-            updated_at=T0,
-        )
-        session.add(conversation)
-        await session.flush()
-        ticket = await tickets.open_ticket(
-            session,
-            conversation,
-            reason="asked",
-            priority="normal",
             staff_platform="telegram",
             staff_chat_id="-100",
             now=T0,
         )
-        return ticket.id
 
 
 # --- leasing order -----------------------------------------------------------------------

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.storage import make_engine, make_sessions, upgrade
 from handoff import tickets
 from handoff.models import Conversation, Ticket
+from tests.fakes.seed import seed_ticket
+from tests.handoff.conftest import Sessions
 
 T0 = datetime(2026, 3, 2, 10, 0)
-
-Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield make_sessions(engine)
-    finally:
-        await engine.dispose()
 
 
 async def new_ticket(
@@ -32,29 +17,18 @@ async def new_ticket(
 ) -> int:
     """A customer's conversation with a fresh open ticket; returns the ticket id."""
     async with sessions() as session, session.begin():
-        conversation = Conversation(
+        return await seed_ticket(
+            session,
             platform="telegram",
             chat_id=f"chat-{user}",
             user_id=user,
             display_name=user.title(),
-            locale="en",
-            state="bot",
-            misses=2,
-            created_at=at,
-            updated_at=at,
-        )
-        session.add(conversation)
-        await session.flush()
-        ticket = await tickets.open_ticket(
-            session,
-            conversation,
-            reason="asked",
-            priority=priority,
             staff_platform="slack",
             staff_chat_id="C-staff",
             now=at,
+            priority=priority,
+            misses=2,
         )
-        return ticket.id
 
 
 async def load(sessions: Sessions, ticket_id: int) -> tuple[Ticket, Conversation]:

@@ -28,6 +28,8 @@ from tests.fakes.discord_api import Call as DiscordCall
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.fakes.slack_api import Call as SlackCall
+from tests.fakes.slack_api import button_values as slack_buttons
+from tests.fakes.slack_api import rich_text_elements as slack_elements
 from tests.fakes.telegram_api import ApiCall, FakeTelegramApi, FakeUser
 
 WAIT = 10.0  # the outbox polls; generous so a loaded CI machine does not flake
@@ -180,26 +182,6 @@ async def slack_card_edit(fake: FakeSlack, card_ts: str, containing: str) -> Sla
         lambda c: c.args["ts"] == card_ts and containing in c.args["text"],
         timeout=WAIT,
     )
-
-
-def slack_buttons(call: SlackCall) -> list[str]:
-    return [
-        element["value"]
-        for block in call.args["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
-
-
-def slack_elements(call: SlackCall) -> list[dict[str, Any]]:
-    """The inline elements of the message's rich_text body."""
-    return [
-        element
-        for block in call.args["blocks"]
-        if block["type"] == "rich_text"
-        for section in block["elements"]
-        for element in section["elements"]
-    ]
 
 
 async def agent_writes(fake: FakeSlack, card_ts: str, raw_text: str) -> None:

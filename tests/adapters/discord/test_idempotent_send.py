@@ -7,10 +7,8 @@ like Discord, answers it with the message created the first time.
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 
-import aiohttp
 import pytest
 
 from adapters.discord import DiscordAdapter
@@ -18,6 +16,7 @@ from adapters.discord.errors import delivery_error
 from bot.contract import Address, Button, DeliveryError, Outbound, plain
 from tests.adapters.discord.conftest import StartAdapter
 from tests.fakes.discord_api import FakeDiscord, Payload
+from tests.fakes.unreachable import refused_connection
 
 TIMEOUT = 0.3
 
@@ -147,14 +146,9 @@ async def test_an_answered_failure_is_not_in_doubt(
 
 
 async def test_a_refused_connection_is_not_in_doubt() -> None:
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    async with aiohttp.ClientSession() as session:
-        with pytest.raises(aiohttp.ClientConnectorError) as refused:
-            await session.post(f"http://127.0.0.1:{port}/api/v10/channels/1/messages")
+    refused = await refused_connection("/api/v10/channels/1/messages")
 
-    failure = delivery_error(refused.value)
+    failure = delivery_error(refused)
 
     assert failure.maybe_sent is False
     assert failure.permanent is False

@@ -17,29 +17,17 @@ from bot.storage import make_engine, make_sessions
 from handoff.models import Ticket
 from tests.adapters.slack.conftest import AGENT, OUTSIDER, STAFF_CHANNEL
 from tests.conftest import EXAMPLE_FAQ
-from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, Call, FakeSlack
+from tests.fakes.slack_api import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    Call,
+    FakeSlack,
+    button_values,
+    rich_text_elements,
+)
 
 DANA = "UDANA"
 DANA_DM = "DDANA"
-
-
-def rich_texts(call: Call) -> list[dict[str, Any]]:
-    return [
-        element
-        for block in call.args["blocks"]
-        if block["type"] == "rich_text"
-        for section in block["elements"]
-        for element in section["elements"]
-    ]
-
-
-def button_values(call: Call) -> list[str]:
-    return [
-        element["value"]
-        for block in call.args["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
 
 
 def posted_to(channel: str, *, thread: str | None = None) -> Any:
@@ -136,7 +124,7 @@ async def test_faq_answer_handoff_claim_relay_resolve_and_rating(
     )
     relayed = await fake.wait_for_call("chat.postMessage", posted_to(DANA_DM))
     assert relayed.args["text"] == "Alex: Hi Dana, let me look."
-    assert {"type": "text", "text": "Alex", "style": {"bold": True}} in rich_texts(relayed)
+    assert {"type": "text", "text": "Alex", "style": {"bold": True}} in rich_text_elements(relayed)
 
     # The customer's answer reaches the ticket's thread.
     await fake.push_event(fake.message_event(DANA_DM, DANA, "Thanks, order 1234 &amp; &lt;b&gt;"))

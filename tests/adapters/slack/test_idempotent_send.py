@@ -7,11 +7,9 @@ adapter finds the pieces already posted by the key in their metadata.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import aiohttp
 import pytest
 
 from adapters.slack import SlackAdapter
@@ -19,6 +17,7 @@ from adapters.slack.errors import delivery_error
 from bot.contract import Address, Button, DeliveryError, Outbound, plain
 from tests.adapters.slack.conftest import DM, STAFF, STAFF_CHANNEL, RecordingCore, slack_section
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.unreachable import refused_connection
 
 TIMEOUT = 0.3
 
@@ -161,14 +160,9 @@ async def test_an_answered_failure_is_not_in_doubt(
 
 
 async def test_a_refused_connection_is_not_in_doubt() -> None:
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    async with aiohttp.ClientSession() as session:
-        with pytest.raises(aiohttp.ClientConnectorError) as refused:
-            await session.post(f"http://127.0.0.1:{port}/api/chat.postMessage")
+    refused = await refused_connection("/api/chat.postMessage")
 
-    failure = delivery_error(refused.value, "chat.postMessage")
+    failure = delivery_error(refused, "chat.postMessage")
 
     assert failure.maybe_sent is False
     assert failure.permanent is False

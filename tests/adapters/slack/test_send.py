@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from adapters.slack import SlackAdapter
@@ -18,20 +16,10 @@ from bot.contract import (
     plain,
 )
 from tests.adapters.slack.conftest import DM, STAFF, STAFF_CHANNEL, RecordingCore, slack_section
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, rich_text_elements
+from tests.fakes.unreachable import free_port
 
 TO_CUSTOMER = Address("slack", DM)
-
-
-def texts_of(blocks: list[dict[str, object]]) -> list[object]:
-    """The text elements of a message's rich_text blocks."""
-    return [
-        element
-        for block in blocks
-        if block["type"] == "rich_text"
-        for section in block["elements"]  # type: ignore[attr-defined]
-        for element in section["elements"]
-    ]
 
 
 async def test_customer_text_is_escaped_and_styles_are_block_kit_flags(
@@ -54,7 +42,7 @@ async def test_customer_text_is_escaped_and_styles_are_block_kit_flags(
         "&amp; *not bold* _x_ ~y~code"
     )
     assert "<" not in call.args["text"]
-    assert texts_of(call.args["blocks"]) == [
+    assert rich_text_elements(call) == [
         {"type": "text", "text": "Agent "},
         {"type": "text", "text": "Alex", "style": {"bold": True}},
         {
@@ -215,10 +203,7 @@ async def test_failures_are_permanent_or_transient(
 
 
 async def test_an_unreachable_slack_is_a_transient_failure(fake: FakeSlack) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    section = slack_section(fake, api_base_url=f"http://127.0.0.1:{closed_port}/api")
+    section = slack_section(fake, api_base_url=f"http://127.0.0.1:{free_port()}/api")
     slack = SlackAdapter(section, STAFF)
 
     with pytest.raises(DeliveryError) as caught:

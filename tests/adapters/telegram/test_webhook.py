@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -21,19 +20,13 @@ from tests.adapters.telegram.conftest import (
     telegram_section,
 )
 from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.unreachable import free_port
 
 SECRET = "s3cret-token_1"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _webhook_section(fake: FakeTelegramApi) -> TelegramSection:
-    port = _free_port()
+    port = free_port()
     return telegram_section(
         fake,
         mode="webhook",
