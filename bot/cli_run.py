@@ -12,8 +12,11 @@ from typing import Any
 from adapters.registry import enabled_adapters
 from bot import logs
 from bot.cli_common import add_config_option, load_or_exit
+from bot.config import ConfigError
 from bot.health import HealthServer
 from bot.runtime import Runtime
+from bot.storage import StorageError
+from faq.loader import FaqError
 
 logger = logging.getLogger("bot.run")
 
@@ -31,7 +34,11 @@ def run(args: argparse.Namespace) -> int:
     logs.configure(
         config.logging.level, as_json=config.logging.format == "json", secrets=config.secrets()
     )
-    adapters = enabled_adapters(config)
+    try:
+        adapters = enabled_adapters(config)
+    except ConfigError as exc:
+        print(f"supportbot: configuration error:\n{exc}", file=sys.stderr)
+        return 2
     if not adapters:
         print(
             "supportbot: no platform is enabled (slack/discord/telegram .enabled); "
@@ -39,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    asyncio.run(_serve(Runtime(config, adapters)))
+    try:
+        asyncio.run(_serve(Runtime(config, adapters)))
+    except (ConfigError, FaqError, StorageError) as exc:
+        print(f"supportbot: cannot start:\n{exc}", file=sys.stderr)
+        return 1
     return 0
 
 
