@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -123,5 +122,5 @@ class Engine:
 
 def _transient(exc: DBAPIError) -> bool:
     message = str(exc.orig if exc.orig is not None else exc).lower()
-    hints: tuple[Any, ...] = ("locked", "busy", "connection", "closed", "terminat", "timeout")
+    hints = ("locked", "busy", "connection", "closed", "terminat", "timeout")
     return exc.connection_invalidated or any(hint in message for hint in hints)

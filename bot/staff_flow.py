@@ -21,8 +21,12 @@ COMMANDS = {"claim", "reply", "note", "release", "transfer", "resolve", "queue",
 
 
 def parse_command(text: str) -> tuple[str | None, str]:
-    """("reply", "hello") for "/reply hello" (also "/reply@bot hello"); (None, text) otherwise."""
-    if not text.startswith("/"):
+    """("reply", "hello") for "/reply hello" (also "/reply@bot hello"); (None, text) otherwise.
+
+    "!reply hello" works too: Slack refuses slash commands inside threads, where agents
+    work, so every platform also takes the commands with a "!".
+    """
+    if not text.startswith(("/", "!")):
         return None, text
     head, _, rest = text[1:].partition(" ")
     name = head.split("@", 1)[0].lower()

@@ -105,10 +105,7 @@ async def counts(session: AsyncSession) -> dict[str, int]:
 
 
 async def pending_count(session: AsyncSession) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
-    )
-    return int(count or 0)
+    return (await counts(session)).get("pending", 0)
 
 
 async def card_parked(session: AsyncSession, ticket_id: int) -> bool:

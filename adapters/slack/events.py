@@ -6,8 +6,8 @@
   messages there are not read: Slack sends a mention both as `message` and as
   `app_mention`, and the bot must not answer people talking to each other.
 - A `message` in the staff channel may be an agent (in a ticket's thread, or a command
-  such as /queue at the top level; Slack agents type them as "!queue", see
-  `commands.py`); the adapter then checks that the sender is a member of that channel.
+  such as /queue at the top level; Slack agents type them as "!queue", which the
+  core reads like "/queue"); the adapter then checks that the sender is a member of that channel.
 - Bots (including this one), edits, deletions and joins are ignored.
 
 A payload without the fields Slack always sends raises `MalformedEvent`.
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.buttons import decode_value
-from adapters.slack.commands import slash_command
 from adapters.slack.plain import to_plain
 
 # Message subtypes that are still a person writing; the rest are edits, joins, bots...
@@ -79,7 +78,7 @@ def said_in_message(event: Mapping[str, Any], rooms: Rooms) -> Said | None:
         chat_id=channel,
         thread_id=thread_ts,
         user_id=_required(event, "user"),
-        text=slash_command(text) if in_staff_room else text,
+        text=text,
         message_id=ts,
         reply_to=reply_to,
         in_staff_room=in_staff_room,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot.contract import DeliveryError, Sender
+from bot.staff_flow import parse_command
 from handoff.models import Message, OutboxRow, Ticket
 from tests.bot.conversation_kit import STAFF_ROOM, Clock, running_bot
 from tests.fakes.recording_adapter import Person
@@ -258,3 +260,20 @@ async def test_restart_loses_nothing(database_url: str) -> None:
         assert bot.to_customer()[-1].text == "Alex: Yes!"
         tickets = await _tickets(bot.runtime)
         assert tickets[0].status == "claimed"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("/resolve", ("resolve", "")),
+        ("!resolve", ("resolve", "")),
+        ("!note customer is upset", ("note", "customer is upset")),
+        ("!Claim@supportbot", ("claim", "")),
+        ("!important: call back", (None, "!important: call back")),
+        ("!", (None, "!")),
+        ("! resolve", (None, "! resolve")),
+        ("/queue", ("queue", "")),
+    ],
+)
+def test_commands_take_a_slash_or_a_bang(typed: str, read: tuple[str | None, str]) -> None:
+    assert parse_command(typed) == read

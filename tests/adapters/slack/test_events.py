@@ -138,22 +138,13 @@ def test_malformed_presses_raise(fields: dict[str, Any]) -> None:
         pressed(block_actions(**fields), ROOMS)
 
 
-@pytest.mark.parametrize(
-    ("typed", "read"),
-    [
-        ("!resolve", "/resolve"),
-        ("!note customer is upset", "/note customer is upset"),
-        ("!Claim@supportbot", "/Claim@supportbot"),
-        ("!important: call back", "!important: call back"),
-        ("!", "!"),
-        ("! resolve", "! resolve"),
-        ("/queue", "/queue"),
-    ],
-)
-def test_agents_type_commands_with_a_bang_in_the_staff_channel(typed: str, read: str) -> None:
-    said = said_in_message(message(channel="CSTAFF", channel_type="channel", text=typed), ROOMS)
+def test_staff_text_reaches_the_core_as_typed() -> None:
+    """ "!resolve" (Slack refuses slash commands in threads) is read by the core itself."""
+    said = said_in_message(
+        message(channel="CSTAFF", channel_type="channel", text="!resolve"), ROOMS
+    )
 
-    assert said is not None and said.text == read
+    assert said is not None and said.text == "!resolve"
 
 
 def test_customers_bang_text_is_left_alone() -> None:
