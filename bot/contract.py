@@ -79,7 +79,12 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Action:
-    """A button press. `message_id` is the message that carried the button."""
+    """A button press. `message_id` is the message that carried the button.
+
+    `event_id` is the platform's id of this one press (Slack `trigger_id`, Telegram
+    callback query id, Discord interaction id): a redelivered press has the same one,
+    so it is stored and handled once. Empty means the platform gave none.
+    """
 
     platform: str
     chat_id: str
@@ -89,6 +94,7 @@ class Action:
     value: str
     message_id: str
     from_staff_room: bool = False
+    event_id: str = ""
 
     @property
     def address(self) -> Address:
@@ -161,8 +167,25 @@ class DeliveryError(Exception):
         self.maybe_sent = maybe_sent
 
 
+class NotStored(Exception):
+    """The core could not make an event durable (the database is unreachable).
+
+    The adapter must then NOT acknowledge the event to the platform: Slack and Telegram
+    send it again later; Discord, which never does, keeps it in a local spool.
+    """
+
+
 class Core(Protocol):
-    async def handle(self, event: Event) -> None: ...
+    async def receive(self, event: Event, *, patience: float | None = None) -> None:
+        """Make `event` durable (an inbox row), then return; it is handled soon after.
+
+        Only after this returns may the adapter acknowledge the event to the platform.
+        Receiving the same event again (same platform, chat and message id, or the same
+        `Action.event_id`) is harmless: it is stored and handled once. While the
+        database is unreachable it retries with backoff for up to `patience` seconds
+        (None: as long as it takes), then raises `NotStored`.
+        """
+        ...
 
 
 class Adapter(Protocol):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Config
-from bot.contract import Action, Event, Inbound
+from bot.contract import Action, Event, Inbound, NotStored
 from bot.customer_flow import CustomerFlow
 from bot.staff_flow import StaffFlow
 from bot.turn import Turn
@@ -48,6 +48,13 @@ class Engine:
         self._staff = staff
         self._on_outbox = on_outbox
         self._now = now
+
+    async def receive(self, event: Event, *, patience: float | None = None) -> None:
+        """Until the durable inbox lands (issue 11): handle the event right away."""
+        try:
+            await self.handle(event)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise NotStored(type(exc).__name__) from exc
 
     async def handle(self, event: Event) -> None:
         """Handle one event; transient database errors are retried, then raised."""

@@ -61,3 +61,14 @@ def _cut_point(text: str, room: int) -> int:
         if at > 0:
             return at + 1
     return room
+
+
+def fit_for_edit(rich: Rich, limit: int) -> Rich:
+    """`rich` cut to one message of at most `limit` characters, marked with '…' when cut.
+
+    An edit replaces one message and cannot be split into several, so this is the one
+    rule every adapter applies to an edit whose text has grown past the platform limit.
+    """
+    if sum(len(span.text) for span in rich) <= limit:
+        return rich
+    return (*split_rich(rich, limit - 1)[0], Span("…"))

@@ -79,14 +79,15 @@ def answered(fake: FakeSlack, channel: str) -> list[str]:
 class Bots:
     """The bot processes of one test."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, tokens: dict[str, str] | None = None) -> None:
         self._config = config
+        self._tokens = tokens or {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
         self._logs: list[Path] = []
         self.started: list[asyncio.subprocess.Process] = []
 
     async def start(self) -> asyncio.subprocess.Process:
         env = {k: v for k, v in os.environ.items() if k not in _PROXIES}
-        env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
+        env |= self._tokens
         path = self._config.parent / f"bot-{len(self._logs)}.log"
         self._logs.append(path)
         with path.open("wb") as log:
@@ -123,8 +124,9 @@ class Bots:
 
 
 @asynccontextmanager
-async def bots(config: Path) -> AsyncIterator[Bots]:
-    running = Bots(config)
+async def bots(config: Path, tokens: dict[str, str] | None = None) -> AsyncIterator[Bots]:
+    """Bot processes on `config`, with `tokens` (default: the fake Slack's) in their env."""
+    running = Bots(config, tokens)
     try:
         yield running
     except BaseException:
