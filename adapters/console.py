@@ -7,10 +7,12 @@ thread, a number presses that button of the last message shown to your side.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from adapters.common import hand_over
 from bot.contract import (
     Action,
     Address,
@@ -25,6 +27,8 @@ from bot.contract import (
     Style,
 )
 from bot.text import strip_controls
+
+logger = logging.getLogger("adapters.console")
 
 PLATFORM = "console"
 CUSTOMER_CHAT = "customer"
@@ -168,6 +172,5 @@ class ConsoleAdapter:
         )
 
     async def _deliver(self, event: Event) -> None:
-        if self._core is None:
-            raise RuntimeError("the console adapter is not started")
-        await self._core.handle(event)
+        if not await hand_over(self._core, event, logger):
+            self.out.write("(the bot could not take that; try again)\n")

@@ -59,7 +59,7 @@ def faq_questions() -> list[str]:
 
 async def _serve(url: str, customers: int, per_customer: int) -> Load:
     questions = faq_questions()
-    platform = RecordingAdapter()
+    platform = RecordingAdapter(handled_before_return=False)
     runtime = Runtime(bench_config(url), [platform])
     handle_ms: list[float] = []
 
@@ -75,7 +75,7 @@ async def _serve(url: str, customers: int, per_customer: int) -> Load:
     try:
         began = time.perf_counter()
         await asyncio.gather(*(customer(n) for n in range(customers)))
-        drained = await runtime.delivery.drain(DRAIN_SECONDS)
+        drained = await runtime.settle(DRAIN_SECONDS)
         seconds = time.perf_counter() - began
     finally:
         await runtime.stop()

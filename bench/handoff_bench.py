@@ -26,9 +26,9 @@ from bench.faq_latency import percentile
 from bench.options import BenchOptions
 from bench.scratch_db import DATABASES, DatabaseUnavailable, Scratch
 from bench.table import Table
-from bot.storage import make_engine, make_sessions
 from handoff import tickets
 from handoff.models import Ticket
+from handoff.storage import make_engine, make_sessions
 from tests.fakes.seed import seed_tickets
 
 TITLE = "Ticket claims under contention"

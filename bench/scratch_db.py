@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage import make_engine, upgrade
+from handoff.storage import make_engine, upgrade
 
 PG_ENV = "SUPPORTBOT_BENCH_PG"
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -100,7 +100,14 @@ class StaffSection(_Section):
 
 
 class DatabaseSection(_Section):
+    """`workers`: how many conversations are handled at once (each one's messages always
+    one at a time, in order); the PostgreSQL connection pool is sized to fit it.
+    `keep_handled_days`: how long received event ids are remembered, so a platform's
+    late redelivery is recognised (Slack retries for minutes, Telegram for a day)."""
+
     url: str = "sqlite+aiosqlite:///supportbot.db"
+    workers: int = Field(default=8, ge=1, le=200)
+    keep_handled_days: float = Field(default=7.0, gt=0)
 
 
 class DeliverySection(_Section):
@@ -140,7 +147,10 @@ class DiscordSection(_Section):
     `GET /gateway/bot` answer. `sync_commands` registers the agent slash commands with
     Discord at start-up (needed once after they change). `guild_ready_timeout`: seconds to
     wait for the guild list after connecting. `request_timeout`: seconds for one REST call
-    (including discord.py's own waits on a short 429)."""
+    (including discord.py's own waits on a short 429). `spool_dir`: where events wait
+    while the database cannot take them (Discord never sends an event twice), with the
+    last message seen per channel for the catch-up after a restart; one folder per bot
+    process. `spool_max_events`: the spool's bound; beyond it new events are refused."""
 
     enabled: bool = False
     token: SecretStr | None = None
@@ -151,6 +161,8 @@ class DiscordSection(_Section):
     sync_commands: bool = False
     guild_ready_timeout: float = Field(default=2.0, gt=0)
     request_timeout: float = Field(default=40.0, gt=0)
+    spool_dir: Path = Path("discord-spool")
+    spool_max_events: int = Field(default=10_000, ge=1)
 
 
 class TelegramSection(_Section):
@@ -281,4 +293,10 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
     if not faq_path.is_absolute():
         faq = config.faq.model_copy(update={"path": (path.parent / faq_path).resolve()})
         config = config.model_copy(update={"faq": faq})
+    spool_dir = config.discord.spool_dir
+    if not spool_dir.is_absolute():
+        discord = config.discord.model_copy(
+            update={"spool_dir": (path.parent / spool_dir).resolve()}
+        )
+        config = config.model_copy(update={"discord": discord})
     return config

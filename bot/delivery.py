@@ -20,6 +20,7 @@ from bot.contract import Adapter, Address, DeliveryError, Outbound, SentRef
 from bot.outbox_codec import decode
 from handoff import outbox, tickets
 from handoff.models import OutboxRow, Ticket
+from handoff.states import OutboxTarget
 
 logger = logging.getLogger("bot.delivery")
 
@@ -125,10 +126,10 @@ class Delivery:
         def outbound(to: Address, thread_title: str | None = None) -> Outbound:
             return Outbound(to, text, buttons, thread_title, f"sb{row.id}", row.in_doubt)
 
-        if row.target == "address":
+        if row.target == OutboxTarget.ADDRESS:
             to = Address(row.platform, row.chat_id, row.thread_id)
             return await adapter.send(outbound(to))
-        if row.target == "ticket_card":
+        if row.target == OutboxTarget.TICKET_CARD:
             to = Address(row.platform, row.chat_id)
             return await adapter.send(outbound(to, open_thread))
         ticket = await self._ticket(row)
@@ -139,7 +140,7 @@ class Delivery:
                         f"ticket {ticket.id}'s card was never delivered", permanent=True
                     )
             raise _NotYet
-        if row.target == "card_edit":
+        if row.target == OutboxTarget.CARD_EDIT:
             ref = SentRef(row.platform, row.chat_id, ticket.card_message_id, ticket.thread_id)
             await adapter.edit(ref, Outbound(Address(row.platform, row.chat_id), text, buttons))
             return ref
@@ -147,8 +148,10 @@ class Delivery:
         return await adapter.send(outbound(to))
 
     async def _ticket(self, row: OutboxRow) -> Ticket:
-        async with self._sessions() as session:
-            ticket = await session.get(Ticket, row.ticket_id)
+        ticket = None
+        if row.ticket_id is not None:
+            async with self._sessions() as session:
+                ticket = await tickets.get_ticket(session, row.ticket_id)
         if ticket is None:
             raise DeliveryError(
                 f"outbox row {row.id}: ticket {row.ticket_id} is gone", permanent=True
@@ -156,13 +159,10 @@ class Delivery:
         return ticket
 
     async def _remember(self, session: AsyncSession, row: OutboxRow, ref: SentRef) -> None:
-        if row.ticket_id is None or row.target == "card_edit":
+        if row.ticket_id is None or row.target == OutboxTarget.CARD_EDIT:
             return
-        if row.target == "ticket_card":
-            ticket = await session.get(Ticket, row.ticket_id)
-            if ticket is not None:
-                ticket.card_message_id = ref.message_id
-                ticket.thread_id = ref.thread_id
+        if row.target == OutboxTarget.TICKET_CARD:
+            await tickets.card_delivered(session, row.ticket_id, ref.message_id, ref.thread_id)
         await tickets.remember_thread_message(
             session, row.platform, row.chat_id, ref.message_id, row.ticket_id
         )

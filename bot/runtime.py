@@ -1,4 +1,4 @@
-"""Assembly and lifecycle: database, FAQ, engine, delivery worker, adapters."""
+"""Assembly and lifecycle: database, FAQ, router, delivery worker, adapters."""
 
 from __future__ import annotations
 
@@ -6,26 +6,29 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Config
 from bot.contract import Adapter
-from bot.customer_flow import CustomerFlow
 from bot.delivery import Delivery
-from bot.engine import Engine, utc_now
 from bot.faq_settings import match_settings
-from bot.handoff_flow import Handoff
-from bot.hours import SupportHours
+from bot.flows.customer import CustomerFlow
+from bot.flows.handoff import HandoffFlow
+from bot.flows.router import Router, utc_now
+from bot.flows.staff import StaffFlow
+from bot.hours.schedule import SupportHours
 from bot.i18n import Templates
-from bot.staff_flow import StaffFlow
-from bot.storage import make_engine, make_sessions, upgrade
+from bot.intake import Intake
+from bot.outage import Outage, is_outage
 from faq.store import FaqStore
-from handoff import outbox
+from handoff import inbox, outbox
+from handoff.storage import make_engine, make_sessions, upgrade
 
 logger = logging.getLogger("bot.runtime")
+
+RECOVER_SECONDS = 5.0  # how often pending inbox rows left by a dead process are looked for
+PRUNE_SECONDS = 3600.0
 
 
 class Runtime:
@@ -39,7 +42,7 @@ class Runtime:
         self.config = config
         self.adapters = list(adapters)
         self._now = now or utc_now
-        self._db = make_engine(config.database.url)
+        self._db = make_engine(config.database.url, workers=config.database.workers)
         self._sessions = make_sessions(self._db)
         templates = Templates.load(config.bot.default_locale)
         self.faq = FaqStore(
@@ -48,7 +51,7 @@ class Runtime:
             config.bot.default_locale,
             config.faq.reload_seconds,
         )
-        handoff = Handoff(config, templates, SupportHours.from_config(config.hours))
+        handoff = HandoffFlow(config, templates, SupportHours.from_config(config.hours))
         self.delivery = Delivery(
             self._sessions,
             {a.platform: a for a in self.adapters},
@@ -56,13 +59,20 @@ class Runtime:
             lease_seconds=config.delivery.lease_seconds,
             retry_seconds=config.delivery.retry_seconds,
         )
-        self.core = Engine(
+        self.router = Router(
             config=config,
-            sessions=self._sessions,
             customers=CustomerFlow(config, templates, self.faq, handoff),
             staff=StaffFlow(templates, handoff),
-            on_outbox=self.delivery.wake,
             now=self._now,
+        )
+        self.outage = Outage()
+        # What the adapters call: `receive` stores each event before they acknowledge it.
+        self.core = Intake(
+            self._sessions,
+            self.router.route,
+            concurrency=config.database.workers,
+            outage=self.outage,
+            on_handled=self.delivery.wake,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._started: list[Adapter] = []
@@ -75,6 +85,13 @@ class Runtime:
         and tests use it to see each reply before the next message)."""
         await upgrade(self._db)
         self._tasks.append(asyncio.create_task(self.faq.watch(), name="faq-reload"))
+        pending = await self.core.recover()
+        if pending:
+            logger.info("handling events received before a restart in %d chats", pending)
+        self._tasks.append(
+            asyncio.create_task(self.core.watch(RECOVER_SECONDS), name="inbox-recovery")
+        )
+        self._tasks.append(asyncio.create_task(self._prune_inbox(), name="inbox-pruning"))
         for adapter in self.adapters:
             await adapter.start(self.core)
             self._started.append(adapter)
@@ -93,17 +110,44 @@ class Runtime:
         try:
             async with self._sessions() as session:
                 report["outbox"] = await outbox.counts(session)
-        except (OSError, SQLAlchemyError) as exc:
+                report["inbox"] = await inbox.counts(session)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.outage.failed(exc)
+        if self.outage.ongoing:
             report["status"] = "database unreachable"
-            report["error"] = type(exc).__name__
+            report["error"] = self.outage.reason
             return report
         report["status"] = "ok"
         return report
 
+    async def settle(self, seconds: float = 10.0) -> bool:
+        """Handle every received event, then deliver every reply (the shell and tests
+        call this when delivery is not running in the background)."""
+        await self.core.idle()
+        return await self.delivery.drain(seconds)
+
+    async def _prune_inbox(self) -> None:
+        keep = timedelta(days=self.config.database.keep_handled_days)
+        while True:
+            await asyncio.sleep(PRUNE_SECONDS)
+            try:
+                async with self._sessions() as session, session.begin():
+                    now = self._now().astimezone(UTC).replace(tzinfo=None)
+                    await inbox.prune_done(session, now, keep)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                self.outage.failed(exc)
+
     async def stop(self, drain_seconds: float = 5.0) -> None:
-        """Stop gracefully: give the delivery worker (if running) a few seconds to send
-        what is decided, then stop the adapters; whatever is left stays in the outbox."""
+        """Stop gracefully: give the workers (if running) a few seconds to handle what
+        was received and send what is decided, then stop the adapters; whatever is left
+        stays in the inbox and the outbox for the next start."""
         if self._delivering:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.core.idle(), drain_seconds)
             await self.delivery.drain(drain_seconds)
         for adapter in reversed(self._started):
             try:
@@ -111,6 +155,7 @@ class Runtime:
             except Exception:
                 logger.exception("stopping the %s adapter failed", adapter.platform)
         self._started.clear()
+        await self.core.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import Conversation
+from handoff.states import ConversationState
 
 
 async def find_conversation(
@@ -20,6 +21,15 @@ async def find_conversation(
             Conversation.user_id == user_id,
         )
     )
+    return found
+
+
+async def get_conversation(session: AsyncSession, conversation_id: int) -> Conversation:
+    """The conversation as the database has it now (rows changed by an UPDATE are
+    re-read, not taken from the session's cache)."""
+    found = await session.get(Conversation, conversation_id, populate_existing=True)
+    if found is None:
+        raise LookupError(f"conversation {conversation_id} does not exist")
     return found
 
 
@@ -42,7 +52,7 @@ async def open_conversation(
         user_id=user_id,
         display_name=display_name[:200] or user_id,
         locale=locale,
-        state="bot",
+        state=ConversationState.BOT,
         misses=0,
         created_at=now,
         updated_at=now,

@@ -3,10 +3,46 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from handoff.states import (
+    ConversationState,
+    InboxStatus,
+    MessageKind,
+    OutboxStatus,
+    OutboxTarget,
+    TicketPriority,
+    TicketReason,
+    TicketStatus,
+)
+
+E = TypeVar("E", bound=StrEnum)
+
+OPEN_TICKET = "status IN ('open', 'claimed')"
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum stored as its plain string (a VARCHAR, as the migrations made it):
+    rows read back as enum members, and an illegal value fails before it is written."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -14,7 +50,7 @@ class Base(DeclarativeBase):
 
 
 class Conversation(Base):
-    """One customer in one chat. `state`: bot | queued | agent | rating."""
+    """One customer in one chat, in one `ConversationState`."""
 
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
@@ -26,7 +62,9 @@ class Conversation(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(16), default="bot")
+    state: Mapped[ConversationState] = mapped_column(
+        EnumText(ConversationState), default=ConversationState.BOT
+    )
     misses: Mapped[int] = mapped_column(default=0)
     ticket_id: Mapped[int | None]  # the open ticket; no FK: the two tables point at each other
     created_at: Mapped[datetime]
@@ -34,19 +72,31 @@ class Conversation(Base):
 
 
 class Ticket(Base):
-    """A request for a human. `status`: open | claimed | resolved.
+    """A request for a human, in one `TicketStatus`.
 
     Claims are one conditional UPDATE on `status = 'open'`, so exactly one agent wins.
     """
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_status_created", "status", "created_at"),
+        # A double click or two processes cannot open a second ticket for a conversation.
+        Index(
+            "ux_tickets_one_open_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text(OPEN_TICKET),
+            postgresql_where=text(OPEN_TICKET),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    reason: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[TicketStatus] = mapped_column(EnumText(TicketStatus), default=TicketStatus.OPEN)
+    reason: Mapped[TicketReason] = mapped_column(EnumText(TicketReason, 32))
+    priority: Mapped[TicketPriority] = mapped_column(
+        EnumText(TicketPriority), default=TicketPriority.NORMAL
+    )
     agent_id: Mapped[str | None] = mapped_column(String(64))
     agent_name: Mapped[str | None] = mapped_column(String(200))
     card_platform: Mapped[str] = mapped_column(String(16))
@@ -60,14 +110,14 @@ class Ticket(Base):
 
 
 class Message(Base):
-    """The transcript. `kind`: customer | bot | agent | note (internal, never relayed)."""
+    """The transcript: one line per message, by `MessageKind`."""
 
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind))
     author: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -85,37 +135,48 @@ class ThreadMessage(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
 
 
-class SeenEvent(Base):
-    """Inbound events already handled: platforms redeliver, processes race."""
+class InboxRow(Base):
+    """A received event, stored before the platform was acknowledged (handoff/inbox.py).
 
-    __tablename__ = "seen_events"
+    `lane`: the chat or thread whose events are handled one at a time, in id order.
+    """
 
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
-    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    seen_at: Mapped[datetime]
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id", "event_key"),
+        Index("ix_inbox_lane_status", "lane", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    event_key: Mapped[str] = mapped_column(String(160))
+    lane: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[InboxStatus] = mapped_column(EnumText(InboxStatus))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    done_at: Mapped[datetime | None]
 
 
 class OutboxRow(Base):
-    """A message decided but maybe not yet delivered.
-
-    `target`: address (platform/chat_id/thread_id as given) | ticket_card (the
-    ticket's card, opening its thread) | ticket_thread (into the ticket's thread,
-    resolved at delivery) | card_edit (edit the ticket's card).
-    `status`: pending | sent | parked (a permanent failure, kept for an operator).
-    """
+    """A message decided but maybe not yet delivered: where to (`OutboxTarget`) and how
+    far it got (`OutboxStatus`)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    target: Mapped[str] = mapped_column(String(16))
+    target: Mapped[OutboxTarget] = mapped_column(EnumText(OutboxTarget))
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     thread_id: Mapped[str | None] = mapped_column(String(64))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        EnumText(OutboxStatus), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     # An attempt may have reached the platform (its worker died mid-send, or it timed out).
     in_doubt: Mapped[bool] = mapped_column(default=False)

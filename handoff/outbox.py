@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.db import changed_one
 from handoff.models import OutboxRow
+from handoff.states import OutboxStatus, OutboxTarget
+from handoff.storage import changed_one
 
 BACKOFF_CAP_SECONDS = 300.0
 
@@ -23,7 +24,7 @@ BACKOFF_CAP_SECONDS = 300.0
 def enqueue(
     session: AsyncSession,
     *,
-    target: str,
+    target: OutboxTarget,
     platform: str,
     chat_id: str,
     payload: dict[str, Any],
@@ -38,7 +39,7 @@ def enqueue(
         thread_id=thread_id,
         ticket_id=ticket_id,
         payload=payload,
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=0,
         due_at=now,
         created_at=now,
@@ -50,7 +51,7 @@ def enqueue(
 # Rows to one destination go out in order: a later row waits for every earlier pending one.
 # A destination is the platform and chat, then the ticket for a ticket's card, relays and
 # card edits (its thread exists only once the card is out), else the thread given.
-_FOR_TICKET = and_(OutboxRow.ticket_id.is_not(None), OutboxRow.target != "address")
+_FOR_TICKET = and_(OutboxRow.ticket_id.is_not(None), OutboxRow.target != OutboxTarget.ADDRESS)
 _DESTINATION = (
     OutboxRow.platform,
     OutboxRow.chat_id,
@@ -71,7 +72,9 @@ async def lease_due(
     """
     free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
     heads = (
-        select(func.min(OutboxRow.id)).where(OutboxRow.status == "pending").group_by(*_DESTINATION)
+        select(func.min(OutboxRow.id))
+        .where(OutboxRow.status == OutboxStatus.PENDING)
+        .group_by(*_DESTINATION)
     )
     candidates = await session.scalars(
         select(OutboxRow)
@@ -83,7 +86,7 @@ async def lease_due(
     for row in list(candidates):
         won = await session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == row.id, OutboxRow.status == "pending", free)
+            .where(OutboxRow.id == row.id, OutboxRow.status == OutboxStatus.PENDING, free)
             .values(
                 lease_owner=owner,
                 lease_until=now + timedelta(seconds=lease_seconds),
@@ -105,7 +108,7 @@ async def counts(session: AsyncSession) -> dict[str, int]:
 
 
 async def pending_count(session: AsyncSession) -> int:
-    return (await counts(session)).get("pending", 0)
+    return (await counts(session)).get(OutboxStatus.PENDING, 0)
 
 
 async def card_parked(session: AsyncSession, ticket_id: int) -> bool:
@@ -113,8 +116,8 @@ async def card_parked(session: AsyncSession, ticket_id: int) -> bool:
     parked = await session.scalar(
         select(OutboxRow.id).where(
             OutboxRow.ticket_id == ticket_id,
-            OutboxRow.target == "ticket_card",
-            OutboxRow.status == "parked",
+            OutboxRow.target == OutboxTarget.TICKET_CARD,
+            OutboxRow.status == OutboxStatus.PARKED,
         )
     )
     return parked is not None
@@ -125,7 +128,7 @@ async def mark_sent(session: AsyncSession, row_id: int, message_id: str) -> None
         update(OutboxRow)
         .where(OutboxRow.id == row_id)
         .values(
-            status="sent",
+            status=OutboxStatus.SENT,
             sent_message_id=message_id,
             lease_owner=None,
             lease_until=None,
@@ -162,7 +165,7 @@ async def mark_failed(
         update(OutboxRow)
         .where(OutboxRow.id == row_id)
         .values(
-            status="parked" if parked else "pending",
+            status=OutboxStatus.PARKED if parked else OutboxStatus.PENDING,
             attempts=attempts,
             last_error=error[:2000],
             due_at=now + timedelta(seconds=delay),

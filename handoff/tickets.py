@@ -8,26 +8,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.db import changed_one
 from handoff.models import Conversation, ThreadMessage, Ticket
+from handoff.states import ConversationState, TicketPriority, TicketReason, TicketStatus
+from handoff.storage import changed_one
 
 
 async def open_ticket(
     session: AsyncSession,
     conversation: Conversation,
     *,
-    reason: str,
-    priority: str,
+    reason: TicketReason,
+    priority: TicketPriority,
     staff_platform: str,
     staff_chat_id: str,
     now: datetime,
 ) -> Ticket:
     ticket = Ticket(
         conversation_id=conversation.id,
-        status="open",
+        status=TicketStatus.OPEN,
         reason=reason,
         priority=priority,
         card_platform=staff_platform,
@@ -36,10 +37,23 @@ async def open_ticket(
     )
     session.add(ticket)
     await session.flush()
-    conversation.state = "queued"
+    conversation.state = ConversationState.QUEUED
     conversation.ticket_id = ticket.id
     conversation.misses = 0
     return ticket
+
+
+async def get_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    """The ticket as the database has it now (re-read after a conditional UPDATE)."""
+    return await session.get(Ticket, ticket_id, populate_existing=True)
+
+
+async def reread(session: AsyncSession, ticket: Ticket) -> Ticket:
+    """`ticket` as the database has it now, after this transaction's UPDATEs."""
+    fresh = await get_ticket(session, ticket.id)
+    if fresh is None:
+        raise LookupError(f"ticket {ticket.id} is gone")
+    return fresh
 
 
 async def queue_position(session: AsyncSession, ticket: Ticket) -> int:
@@ -48,11 +62,12 @@ async def queue_position(session: AsyncSession, ticket: Ticket) -> int:
     earlier = (Ticket.created_at < ticket.created_at) | (
         (Ticket.created_at == ticket.created_at) & (Ticket.id < ticket.id)
     )
-    ahead = select(func.count()).where(Ticket.status == "open")
-    if ticket.priority == "high":
-        ahead = ahead.where(Ticket.priority == "high", earlier)
+    high = Ticket.priority == TicketPriority.HIGH
+    ahead = select(func.count()).where(Ticket.status == TicketStatus.OPEN)
+    if ticket.priority == TicketPriority.HIGH:
+        ahead = ahead.where(high, earlier)
     else:
-        ahead = ahead.where((Ticket.priority == "high") | ((Ticket.priority != "high") & earlier))
+        ahead = ahead.where(high | (~high & earlier))
     count = (await session.execute(ahead)).scalar_one()
     return int(count) + 1
 
@@ -60,8 +75,8 @@ async def queue_position(session: AsyncSession, ticket: Ticket) -> int:
 async def open_tickets(session: AsyncSession, limit: int = 20) -> list[Ticket]:
     rows = await session.execute(
         select(Ticket)
-        .where(Ticket.status == "open")
-        .order_by((Ticket.priority == "high").desc(), Ticket.created_at, Ticket.id)
+        .where(Ticket.status == TicketStatus.OPEN)
+        .order_by((Ticket.priority == TicketPriority.HIGH).desc(), Ticket.created_at, Ticket.id)
         .limit(limit)
     )
     return list(rows.scalars())
@@ -73,26 +88,28 @@ async def claim(
     """True for exactly one caller per open ticket."""
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "open")
-        .values(status="claimed", agent_id=agent_id, agent_name=agent_name, claimed_at=now)
+        .where(Ticket.id == ticket_id, Ticket.status == TicketStatus.OPEN)
+        .values(
+            status=TicketStatus.CLAIMED, agent_id=agent_id, agent_name=agent_name, claimed_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     won = changed_one(result)
     if won:
-        await _set_conversation_state(session, ticket_id, "agent")
+        await _set_conversation_state(session, ticket_id, ConversationState.AGENT)
     return won
 
 
 async def release(session: AsyncSession, ticket_id: int, agent_id: str) -> bool:
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.agent_id == agent_id)
-        .values(status="open", agent_id=None, agent_name=None, claimed_at=None)
+        .where(_held_by(ticket_id, agent_id))
+        .values(status=TicketStatus.OPEN, agent_id=None, agent_name=None, claimed_at=None)
         .execution_options(synchronize_session=False)
     )
     released = changed_one(result)
     if released:
-        await _set_conversation_state(session, ticket_id, "queued")
+        await _set_conversation_state(session, ticket_id, ConversationState.QUEUED)
     return released
 
 
@@ -101,7 +118,7 @@ async def transfer(
 ) -> bool:
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.agent_id == from_agent)
+        .where(_held_by(ticket_id, from_agent))
         .values(agent_id=to_agent, agent_name=to_name)
         .execution_options(synchronize_session=False)
     )
@@ -111,13 +128,13 @@ async def transfer(
 async def resolve(session: AsyncSession, ticket_id: int, agent_id: str, now: datetime) -> bool:
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.agent_id == agent_id)
-        .values(status="resolved", resolved_at=now)
+        .where(_held_by(ticket_id, agent_id))
+        .values(status=TicketStatus.RESOLVED, resolved_at=now)
         .execution_options(synchronize_session=False)
     )
     resolved = changed_one(result)
     if resolved:
-        await _set_conversation_state(session, ticket_id, "rating")
+        await _set_conversation_state(session, ticket_id, ConversationState.RATING)
     return resolved
 
 
@@ -127,14 +144,24 @@ async def rate(session: AsyncSession, ticket_id: int, rating: int) -> bool:
         return False
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "resolved", Ticket.rating.is_(None))
+        .where(
+            Ticket.id == ticket_id, Ticket.status == TicketStatus.RESOLVED, Ticket.rating.is_(None)
+        )
         .values(rating=rating)
         .execution_options(synchronize_session=False)
     )
     return changed_one(result)
 
 
-async def _set_conversation_state(session: AsyncSession, ticket_id: int, state: str) -> None:
+def _held_by(ticket_id: int, agent_id: str) -> ColumnElement[bool]:
+    return and_(
+        Ticket.id == ticket_id, Ticket.status == TicketStatus.CLAIMED, Ticket.agent_id == agent_id
+    )
+
+
+async def _set_conversation_state(
+    session: AsyncSession, ticket_id: int, state: ConversationState
+) -> None:
     await session.execute(
         update(Conversation)
         .where(Conversation.ticket_id == ticket_id)
@@ -180,3 +207,15 @@ async def remember_thread_message(
                 platform=platform, chat_id=chat_id, message_id=message_id, ticket_id=ticket_id
             )
         )
+
+
+async def card_delivered(
+    session: AsyncSession, ticket_id: int, message_id: str, thread_id: str | None
+) -> None:
+    """The ticket's card is out: where it is, and the thread it opened."""
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(card_message_id=message_id, thread_id=thread_id)
+        .execution_options(synchronize_session=False)
+    )

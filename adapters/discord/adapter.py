@@ -1,5 +1,6 @@
 """The Discord adapter: customers in DMs (and a support channel), agents in a staff
-channel where each ticket card opens a thread.
+channel where each ticket card opens a thread. This module starts and stops it and
+sends and edits; listening is receive.py's job, the connection transport.py's.
 
 Addresses: a DM is its DM channel; in the support channel `thread_id` is the
 customer's message, answered as a reply in the channel; in the staff channel
@@ -24,13 +25,16 @@ from typing import Any, Literal
 import aiohttp
 import discord
 
-from adapters.discord import endpoints
-from adapters.discord.client import SupportClient
-from adapters.discord.components import view_of
+from adapters.discord import transport
+from adapters.discord.buttons import view_of
+from adapters.discord.cursors import Cursors
 from adapters.discord.errors import delivery_error
-from adapters.discord.events import PLATFORM
-from adapters.discord.render import render_messages
-from adapters.discord.rooms import Rooms
+from adapters.discord.inbound import PLATFORM, EventReader
+from adapters.discord.receive import Receiver
+from adapters.discord.render import render_edit, render_messages
+from adapters.discord.spool import Spool
+from adapters.discord.staff import Rooms
+from adapters.discord.transport import SupportClient
 from bot.config import DiscordSection, StaffSection
 from bot.contract import Address, Core, DeliveryError, Outbound, SentRef
 
@@ -53,6 +57,7 @@ class DiscordAdapter:
         self._rooms = Rooms.from_config(section, staff)
         self._client: SupportClient | None = None
         self._connection: asyncio.Task[None] | None = None
+        self._receiver: Receiver | None = None
 
     async def start(self, core: Core) -> None:
         if self._client is not None:
@@ -61,14 +66,22 @@ class DiscordAdapter:
             raise ValueError("discord.token is not set")
         if self._rooms.staff_channel_id is not None and self._rooms.staff_role_id is None:
             log.warning("discord.staff_role_id is not set: nobody in the staff channel is staff")
-        endpoints.use_api(self._section)
-        client = SupportClient(
-            core, self._rooms, guild_ready_timeout=self._section.guild_ready_timeout
+        transport.use_api(self._section)
+        client = SupportClient(guild_ready_timeout=self._section.guild_ready_timeout)
+        folder = self._section.spool_dir
+        receiver = Receiver(
+            core,
+            client,
+            EventReader(client, self._rooms),
+            Spool(folder, self._section.spool_max_events),
+            Cursors(folder),
         )
-        self._client = client
+        receiver.start()
+        client.listen(receiver)
+        self._client, self._receiver = client, receiver
         try:
             await client.login(self._section.token.get_secret_value())
-            await endpoints.use_gateway(self._section, client)
+            await transport.use_gateway(self._section, client)
             if self._section.sync_commands:
                 await client.tree.sync()
             self._connection = asyncio.create_task(client.connect(), name="discord-gateway")
@@ -92,13 +105,15 @@ class DiscordAdapter:
             log.warning("not ready after %.0f s; still connecting in the background", READY_TIMEOUT)
 
     async def stop(self) -> None:
-        client, connection = self._client, self._connection
-        self._client = self._connection = None
+        client, connection, receiver = self._client, self._connection, self._receiver
+        self._client = self._connection = self._receiver = None
         if client is not None and not client.is_closed():
             await client.close()
         if connection is not None:
             connection.cancel()
             await asyncio.gather(connection, return_exceptions=True)
+        if receiver is not None:
+            await receiver.stop()
 
     def _require_client(self) -> SupportClient:
         if self._client is None:
@@ -173,19 +188,12 @@ class DiscordAdapter:
         thread_id = None if starts_its_thread else ref.thread_id
         try:
             channel_id, _ = self._channel_of(Address(ref.platform, ref.chat_id, thread_id))
-            texts = render_messages(out.text, self.max_text_length)
-            if len(texts) > 1:
-                log.warning(
-                    "edit of message %s cut to its first %d characters",
-                    ref.message_id,
-                    self.max_text_length,
-                )
             message = client.get_partial_messageable(channel_id).get_partial_message(
                 int(ref.message_id)
             )
             async with asyncio.timeout(self._section.request_timeout):
                 await message.edit(
-                    content=texts[0],
+                    content=render_edit(out.text, self.max_text_length),
                     view=view_of(out.buttons),
                     allowed_mentions=discord.AllowedMentions.none(),
                 )

@@ -13,7 +13,7 @@ from itertools import groupby
 import discord.utils
 
 from bot.contract import Rich, Span, Style
-from bot.text import split_rich
+from bot.text import fit_for_edit, split_rich
 
 _WRAP = {Style.BOLD: "**", Style.ITALIC: "*", Style.CODE: "`"}
 
@@ -72,3 +72,14 @@ def render_messages(rich: Rich, limit: int) -> list[str]:
         if not others:
             return messages
         rest = tuple(span for piece in others for span in piece)
+
+
+def render_edit(rich: Rich, limit: int) -> str:
+    """`rich` as the one message an edit replaces, cut by `bot.text.fit_for_edit` (marked
+    with '…'); cut shorter still when escaping makes it outgrow `limit`."""
+    budget = limit
+    while True:
+        text = render(fit_for_edit(rich, budget))
+        if len(text) <= limit or budget == 1:
+            return text
+        budget = max(1, min(budget - 1, budget * limit // len(text)))

@@ -1,75 +1,43 @@
-"""The Slack adapter: Bolt listeners in, Web API calls out.
+"""The Slack adapter: lifecycle, and Web API calls out.
 
-Inbound: Socket Mode or the HTTP Events API feed a Bolt `AsyncApp`; a middleware drops
-events whose `event_id` was already seen (Slack's retries), and the listeners turn DMs,
-mentions in the support channel, staff-channel messages and button presses into core
-events (see `events.py` for which is which). A failing `core.handle` is logged and
-never stops the app.
+Inbound: Socket Mode or the HTTP Events API (`transport.py`) feed a Bolt `AsyncApp`
+whose listeners (`receive.py`) hand each event to the core and acknowledge it to Slack
+only once it is stored.
 
 Outbound: one `chat.postMessage` per piece of text (`render.py` explains the Block Kit
-layout), `chat.update` for edits, both paced per channel. The SDK retries a 429 after
-its `Retry-After` (`slack.rate_limit_retries` times); after that, and for any other
-failure, a `DeliveryError` goes back to the outbox. A resend that may repeat an attempt
-which reached Slack posts only the pieces Slack does not have yet (`resend.py`).
+layout), `chat.update` for edits (cut to one message by `fit_for_edit`), both paced
+per channel. The SDK retries a 429 after its `Retry-After` (`slack.rate_limit_retries`
+times); after that, and for any other failure, a `DeliveryError` goes back to the
+outbox. A resend that may repeat an attempt which reached Slack posts only the pieces
+Slack does not have yet (`resend.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from pydantic import SecretStr
-from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.buttons import ACTION_ID_PATTERN
-from adapters.slack.dedup import RecentIds
 from adapters.slack.errors import CALL_ERRORS, delivery_error
-from adapters.slack.events import (
-    MalformedEvent,
-    Pressed,
-    Rooms,
-    Said,
-    pressed,
-    said_in_mention,
-    said_in_message,
-)
-from adapters.slack.members import ChannelMembers
+from adapters.slack.inbound import Rooms
 from adapters.slack.pacing import ChannelPacer
-from adapters.slack.people import People
-from adapters.slack.receivers import HttpReceiver, Receiver, SocketReceiver
+from adapters.slack.receive import SlackReceiver
 from adapters.slack.render import SlackMessage, render_message
 from adapters.slack.resend import outbox_metadata, posted_pieces
 from adapters.slack.retries import RepeatableConnectionErrorRetryHandler
+from adapters.slack.transport import HttpTransport, SocketTransport, Transport
 from bot.config import ConfigError, SlackSection, StaffSection
-from bot.contract import (
-    Action,
-    Address,
-    Core,
-    DeliveryError,
-    Event,
-    Inbound,
-    Outbound,
-    Rich,
-    SentRef,
-    Span,
-    plain_text,
-)
-from bot.text import split_rich
+from bot.contract import Address, Core, DeliveryError, Outbound, SentRef
+from bot.text import fit_for_edit, split_rich
 
 _log = logging.getLogger("adapters.slack")
 
 _DEFAULT_API = "https://slack.com/api/"
-_STOP_GRACE = 5.0  # seconds stop() waits for events being handled
-
-_Parsed = TypeVar("_Parsed", Said, Pressed)
 
 
 class SlackAdapter:
@@ -93,25 +61,19 @@ class SlackAdapter:
             ],
         )
         self._staff_channel = staff.chat_id if staff.platform == self.platform else None
-        self._members = (
-            ChannelMembers(self._client, self._staff_channel) if self._staff_channel else None
-        )
-        self._people = People(self._client)
         self._pacer = ChannelPacer()
-        self._recent = RecentIds()
-        self._rooms = Rooms(bot_user_id="")
-        self._core: Core | None = None
-        self._receiver: Receiver | None = None
+        self._receiver: SlackReceiver | None = None
+        self._transport: Transport | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._handling: set[asyncio.Task[Any]] = set()
 
     @property
     def http_port(self) -> int | None:
         """The port the Events API listens on (HTTP mode, once started), else None."""
-        return self._receiver.bound_port if isinstance(self._receiver, HttpReceiver) else None
+        transport = self._transport
+        return transport.bound_port if isinstance(transport, HttpTransport) else None
 
     async def start(self, core: Core) -> None:
-        if self._receiver is not None:
+        if self._transport is not None:
             raise RuntimeError("the slack adapter is already started")
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self._section.request_timeout)
@@ -119,28 +81,27 @@ class SlackAdapter:
         self._client.session = self._session
         try:
             identity = await self._client.auth_test()
-            self._rooms = Rooms(
+            rooms = Rooms(
                 bot_user_id=str(identity.get("user_id") or ""),
                 staff_channel=self._staff_channel,
                 support_channel=self._section.support_channel,
             )
-            self._core = core
-            receiver = self._receiver_for(self._bolt_app())
-            await receiver.start()
+            receiver = SlackReceiver(self._client, rooms, core)
+            transport = self._transport_for(receiver)
+            await transport.start()
         except BaseException:
             await self._close_session()
             raise
-        self._receiver = receiver
+        self._receiver, self._transport = receiver, transport
         _log.info("slack adapter started (%s mode)", self._section.mode)
 
     async def stop(self) -> None:
+        transport, self._transport = self._transport, None
         receiver, self._receiver = self._receiver, None
+        if transport is not None:
+            await transport.stop()
         if receiver is not None:
-            await receiver.stop()
-        if self._handling:
-            _, pending = await asyncio.wait(set(self._handling), timeout=_STOP_GRACE)
-            for task in pending:
-                task.cancel()
+            await receiver.drain()
         await self._close_session()
 
     async def send(self, out: Outbound) -> SentRef:
@@ -160,7 +121,7 @@ class SlackAdapter:
         return SentRef(self.platform, out.to.chat_id, ts, thread_id)
 
     async def edit(self, ref: SentRef, out: Outbound) -> None:
-        message = render_message(self._fit(out.text), out.buttons)
+        message = render_message(fit_for_edit(out.text, self.max_text_length), out.buttons)
         await self._pacer.wait(ref.chat_id)
         try:
             await self._client.chat_update(
@@ -190,116 +151,16 @@ class SlackAdapter:
             raise DeliveryError("slack chat.postMessage: answer without a message ts")
         return ts
 
-    def _fit(self, rich: Rich) -> Rich:
-        """An edit cannot be split into several messages: cut it short, marked with '…'."""
-        if len(plain_text(rich)) <= self.max_text_length:
-            return rich
-        return (*split_rich(rich, self.max_text_length - 1)[0], Span("…"))
-
-    def _receiver_for(self, app: AsyncApp) -> Receiver:
+    def _transport_for(self, receiver: SlackReceiver) -> Transport:
         section = self._section
-        if section.mode == "socket":
-            return SocketReceiver(app, _require(section.app_token, "slack.app_token"))
-        return HttpReceiver(app, section.http_listen, section.http_port)
-
-    def _bolt_app(self) -> AsyncApp:
-        secret = self._section.signing_secret
-        app = AsyncApp(
-            name="supportbot",
-            client=self._client,
+        secret = section.signing_secret
+        app = receiver.bolt_app(
             signing_secret=secret.get_secret_value() if secret is not None else "",
-            request_verification_enabled=self._section.mode == "http",
+            verify_requests=section.mode == "http",
         )
-        app.middleware(self._drop_repeats)
-        app.event("message")(self._on_message)
-        app.event("app_mention")(self._on_mention)
-        app.action(ACTION_ID_PATTERN)(self._on_button)
-        return app
-
-    async def _drop_repeats(
-        self,
-        body: dict[str, Any],
-        req: AsyncBoltRequest,
-        next_: Callable[[], Awaitable[BoltResponse]],
-    ) -> BoltResponse:
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and not self._recent.first_time(event_id):
-            retry = req.headers.get("x-slack-retry-num", ["none"])[0]
-            _log.info("dropped repeated slack event %s (retry %s)", event_id, retry)
-            return BoltResponse(status=200, body="")
-        return await next_()
-
-    async def _on_message(self, event: dict[str, Any]) -> None:
-        said = self._read(said_in_message, event, "message")
-        if said is not None:
-            await self._hand_over(await self._inbound(said))
-
-    async def _on_mention(self, event: dict[str, Any]) -> None:
-        said = self._read(said_in_mention, event, "app_mention")
-        if said is not None:
-            await self._hand_over(await self._inbound(said))
-
-    async def _on_button(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
-        await ack()
-        press = self._read(pressed, body, "block_actions")
-        if press is None:
-            return
-        sender = await self._people.sender(press.user_id)
-        action = Action(
-            platform=self.platform,
-            chat_id=press.chat_id,
-            thread_id=press.thread_id,
-            sender=sender,
-            action_id=press.action_id,
-            value=press.value,
-            message_id=press.message_id,
-            from_staff_room=await self._is_staff(press.in_staff_room, press.user_id),
-        )
-        await self._hand_over(action)
-
-    def _read(
-        self,
-        parse: Callable[[Mapping[str, Any], Rooms], _Parsed | None],
-        payload: Mapping[str, Any],
-        kind: str,
-    ) -> _Parsed | None:
-        try:
-            return parse(payload, self._rooms)
-        except MalformedEvent as exc:
-            _log.warning("dropped a malformed slack %s: %s", kind, exc)
-            return None
-
-    async def _inbound(self, said: Said) -> Inbound:
-        return Inbound(
-            platform=self.platform,
-            chat_id=said.chat_id,
-            thread_id=said.thread_id,
-            sender=await self._people.sender(said.user_id),
-            text=said.text,
-            message_id=said.message_id,
-            from_staff_room=await self._is_staff(said.in_staff_room, said.user_id),
-            reply_to=said.reply_to,
-        )
-
-    async def _is_staff(self, in_staff_room: bool, user_id: str) -> bool:
-        return in_staff_room and self._members is not None and await self._members.contains(user_id)
-
-    async def _hand_over(self, event: Event) -> None:
-        core = self._core
-        if core is None:
-            return
-        task = asyncio.current_task()
-        if task is not None:
-            self._handling.add(task)
-        try:
-            await core.handle(event)
-        except Exception:
-            _log.exception(
-                "core failed on a slack %s in %s", type(event).__name__.lower(), event.chat_id
-            )
-        finally:
-            if task is not None:
-                self._handling.discard(task)
+        if section.mode == "socket":
+            return SocketTransport(app, _require(section.app_token, "slack.app_token"))
+        return HttpTransport(app, section.http_listen, section.http_port)
 
     async def _close_session(self) -> None:
         session, self._session = self._session, None

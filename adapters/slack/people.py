@@ -1,19 +1,20 @@
 """Who a Slack user is: display name and language hint from `users.info`, cached.
 
 Events carry only a user id; the core needs a name (agents sign their replies with it)
-and a locale hint. When Slack cannot say, the user id stands in for the name.
+and a locale hint. When Slack cannot say, the user id stands in for the name, and that
+stand-in is not cached.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.common import TtlCache, locale_hint
 from adapters.slack.errors import CALL_ERRORS
 from bot.contract import Sender
 
@@ -30,16 +31,12 @@ class People:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._ttl = ttl
-        self._capacity = capacity
-        self._clock = clock
-        self._known: OrderedDict[str, tuple[float, Sender]] = OrderedDict()
+        self._known: TtlCache[str, Sender] = TtlCache(ttl=ttl, capacity=capacity, clock=clock)
 
     async def sender(self, user_id: str) -> Sender:
-        now = self._clock()
         cached = self._known.get(user_id)
-        if cached is not None and now - cached[0] < self._ttl:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             response = await self._client.users_info(user=user_id, include_locale=True)
         except CALL_ERRORS as exc:
@@ -47,10 +44,7 @@ class People:
             return Sender(user_id=user_id, display_name=user_id)
         user = response.get("user")
         sender = _sender_of(user_id, user if isinstance(user, Mapping) else {})
-        self._known[user_id] = (now, sender)
-        self._known.move_to_end(user_id)
-        while len(self._known) > self._capacity:
-            self._known.popitem(last=False)
+        self._known.put(user_id, sender)
         return sender
 
 
@@ -60,5 +54,8 @@ def _sender_of(user_id: str, user: Mapping[str, Any]) -> Sender:
     names = (profile.get("display_name"), profile.get("real_name"), user.get("name"))
     name = next((n.strip() for n in names if isinstance(n, str) and n.strip()), user_id)
     locale = user.get("locale")
-    hint = locale[:2].lower() if isinstance(locale, str) and len(locale) >= 2 else None
-    return Sender(user_id=user_id, display_name=name, locale=hint)
+    return Sender(
+        user_id=user_id,
+        display_name=name,
+        locale=locale_hint(locale if isinstance(locale, str) else None),
+    )

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import timedelta
 
 from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.contract import DeliveryError
 
@@ -37,13 +36,16 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
-    # PTB 22 returns an int or a timedelta depending on PTB_TIMEDELTA, and warns about the int.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
+    """A timedelta with PTB_TIMEDELTA set (adapters/telegram/__init__.py), else seconds."""
+    value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def is_not_modified(exc: TelegramError) -> bool:
     """An edit that changes nothing: Telegram refuses it, but the message already says it."""
     return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
+
+
+def is_transient(exc: TelegramError) -> bool:
+    """A failure that may go away by itself: the network, a timeout, a 5xx, flood control."""
+    return isinstance(exc, NetworkError | RetryAfter) and not isinstance(exc, BadRequest)

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed in by bot.storage.upgrade."""
+"""Alembic environment: runs on a connection handed in by handoff.storage.upgrade."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ class Bot:
     sam: Person
 
     async def settle(self) -> None:
-        assert await self.runtime.delivery.drain(5.0), "the outbox did not drain"
+        assert await self.runtime.settle(5.0), "the outbox did not drain"
 
     def to_customer(self) -> list[Sent]:
         return self.platform.to_chat(CUSTOMER_CHAT)

@@ -17,6 +17,10 @@ already has a thread cannot start another (400, code 160004).
         ...
         await fake.dispatch("MESSAGE_CREATE", fake.dm_message(fake.user(7), "hi"))
         call = await fake.wait_for_call("create_message")
+
+`write` is how people write in a test that reads history: like Discord, the message
+stays in its channel (`GET /channels/{id}/messages`) whether or not a bot is connected
+to hear of it.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ _ROUTES: list[tuple[str, str, str]] = [
     ("GET", r"/oauth2/applications/@me", "get_current_application"),
     ("GET", r"/gateway/bot", "get_gateway_bot"),
     ("GET", r"/channels/(?P<channel_id>\d+)", "get_channel"),
+    ("GET", r"/channels/(?P<channel_id>\d+)/messages", "get_channel_messages"),
     ("POST", r"/channels/(?P<channel_id>\d+)/messages", "create_message"),
     ("PATCH", r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)", "edit_message"),
     (
@@ -104,7 +109,8 @@ class FakeDiscord(LocalServer):
         self.staff_role_id = self.new_id()
         self._log: CallLog[Call] = CallLog()
         self.calls = self._log.calls
-        self.messages: dict[int, Payload] = {}
+        self.messages: dict[int, Payload] = {}  # created by the bot
+        self.written: dict[int, Payload] = {}  # written by people (`write`)
         self.threads: dict[int, Payload] = {}
         self.dm_channels: dict[int, Payload] = {}
         self.nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id
@@ -189,6 +195,11 @@ class FakeDiscord(LocalServer):
         """The messages created in a channel (or thread), oldest first."""
         return [m for _, m in sorted(self.messages.items()) if m["channel_id"] == str(channel_id)]
 
+    def history(self, channel_id: int | str) -> list[Payload]:
+        """Every message in a channel, the bot's and people's, oldest first."""
+        every = self.messages | self.written
+        return [m for _, m in sorted(every.items()) if m["channel_id"] == str(channel_id)]
+
     # -- REST --------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -255,6 +266,15 @@ class FakeDiscord(LocalServer):
         if channel is None:
             return self._json({"message": "Unknown Channel", "code": 10003}, 404)
         return self._json(channel)
+
+    async def _on_get_channel_messages(self, call: Call) -> web.Response:
+        """Like Discord: with `after`, the oldest `limit` messages after it, newest first."""
+        if self.channel(int(call.params["channel_id"])) is None:
+            return self._json({"message": "Unknown Channel", "code": 10003}, 404)
+        after = int(call.query.get("after", 0))
+        limit = min(int(call.query.get("limit", 50)), 100)
+        later = [m for m in self.history(call.params["channel_id"]) if int(m["id"]) > after]
+        return self._json(list(reversed(later[:limit])))
 
     async def _on_create_message(self, call: Call) -> web.Response:
         channel_id = int(call.params["channel_id"])
@@ -389,9 +409,22 @@ class FakeDiscord(LocalServer):
         await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
 
     async def dispatch(self, event: str, data: Payload) -> None:
-        """Push a gateway event (MESSAGE_CREATE, INTERACTION_CREATE, ...) to the bot."""
+        """Push a gateway event (MESSAGE_CREATE, INTERACTION_CREATE, ...) to the bot, if
+        one is connected: like Discord, nothing is kept for a bot that is not."""
         for socket in list(self._sockets):
-            await self._send(socket, event, data)
+            if socket.closed:
+                self._sockets.discard(socket)
+                continue
+            try:
+                await self._send(socket, event, data)
+            except ConnectionError:
+                self._sockets.discard(socket)
+
+    async def write(self, message: Payload) -> None:
+        """Someone writes `message`: it joins its channel's history, and a connected bot
+        hears of it (MESSAGE_CREATE)."""
+        self.written[int(message["id"])] = message
+        await self.dispatch("MESSAGE_CREATE", message)
 
     # -- payloads ------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from bot.contract import (
     Action,
     Core,
     DeliveryError,
+    Event,
     Inbound,
     Outbound,
     Sender,
@@ -39,10 +40,20 @@ class RecordingAdapter:
     core: Core | None = None
     sent: list[Sent] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
+    # Wait until the core has handled each event (not only stored it), so a test sees
+    # its effects at once; a benchmark turns it off to send concurrently.
+    handled_before_return: bool = True
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self, core: Core) -> None:
         self.core = core
+
+    async def hand_over(self, event: Event) -> None:
+        assert self.core is not None
+        await self.core.receive(event)
+        idle = getattr(self.core, "idle", None)
+        if self.handled_before_return and idle is not None:
+            await idle()
 
     async def stop(self) -> None:
         self.core = None
@@ -86,9 +97,8 @@ class Person:
         self._ids = itertools.count(1)
 
     async def says(self, text: str, thread_id: str | None = None) -> None:
-        assert self.adapter.core is not None
         message_id = f"{self.sender.user_id}-{next(self._ids)}"
-        await self.adapter.core.handle(
+        await self.adapter.hand_over(
             Inbound(
                 self.adapter.platform,
                 self.chat_id,
@@ -101,10 +111,9 @@ class Person:
         )
 
     async def presses(self, sent: Sent, label_or_action: str) -> None:
-        assert self.adapter.core is not None
         for button in sent.out.buttons:
             if label_or_action in (button.label, button.action_id):
-                await self.adapter.core.handle(
+                await self.adapter.hand_over(
                     Action(
                         self.adapter.platform,
                         self.chat_id,

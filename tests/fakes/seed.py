@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage import make_engine, make_sessions
 from handoff import tickets
 from handoff.conversations import open_conversation
+from handoff.states import TicketPriority, TicketReason
+from handoff.storage import make_engine, make_sessions
 
 
 async def seed_ticket(
@@ -39,8 +40,8 @@ async def seed_ticket(
     ticket = await tickets.open_ticket(
         session,
         conversation,
-        reason="asked",
-        priority=priority,
+        reason=TicketReason.ASKED,
+        priority=TicketPriority(priority),
         staff_platform=staff_platform,
         staff_chat_id=staff_chat_id,
         now=now,

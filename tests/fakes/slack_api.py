@@ -17,7 +17,16 @@ libraries end to end:
   pushes envelopes (`push_event`, `push_interactive`) and records the acks. Several
   connections may be open at once (as Slack allows): an envelope goes to the newest one,
   round-robin (`to="next"`), or to every one (`to="all"`, as when Slack redelivers).
-- Inbound traffic for HTTP mode: build the bodies here and sign them with
+- Slack's redelivery: an `events_api` envelope not acked within `ack_timeout` seconds
+  is sent again (a new envelope id, `retry_attempt` 1, 2, 3, `retry_reason` "timeout")
+  to the newest connection, after the pauses in `retry_pauses`. Every envelope waits up
+  to `reconnect_wait` seconds for a connection (the bot may be restarting). Over HTTP,
+  `deliver_event(url, event)` posts a signed event as Slack does and repeats it, with
+  `X-Slack-Retry-Num` / `X-Slack-Retry-Reason`, while the answer is not a 2xx within
+  `ack_timeout` seconds; `deliver_press(url, payload)` posts a button press once (Slack
+  shows the user a failed click instead of retrying). `envelopes` and `http_attempts`
+  record every delivery attempt.
+- Inbound traffic for HTTP mode can also be built here and signed with
   `signed_headers`.
 
 Messages the bot posts are kept, so `press(...)` can build a real `block_actions`
@@ -35,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+import aiohttp
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
@@ -86,9 +96,33 @@ class _Message:
 Route = Literal["newest", "next", "all"]
 
 
+@dataclass(frozen=True)
+class HttpAttempt:
+    """One POST to the bot: the event (or trigger) id, the retry number, the answer's
+    status (None: no answer in time, or no connection)."""
+
+    event_id: str
+    retry_num: int
+    status: int | None
+
+
 class FakeSlack(LocalServer):
-    def __init__(self, *, members_page_size: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        members_page_size: int = 2,
+        ack_timeout: float = 3.0,
+        retry_pauses: tuple[float, ...] = (0.05, 0.2, 0.5),
+        reconnect_wait: float = 5.0,
+    ) -> None:
         super().__init__(shutdown_timeout=0.5)
+        self.ack_timeout = ack_timeout
+        self.retry_pauses = retry_pauses
+        self.reconnect_wait = reconnect_wait
+        self.envelopes: list[dict[str, Any]] = []
+        self.http_attempts: list[HttpAttempt] = []
+        self._redeliveries: set[asyncio.Task[None]] = set()
+        self._http: aiohttp.ClientSession | None = None
         self._log: CallLog[Call] = CallLog()
         self.calls = self._log.calls
         self.users: dict[str, dict[str, Any]] = {}
@@ -110,6 +144,11 @@ class FakeSlack(LocalServer):
         return app
 
     async def _before_stop(self) -> None:
+        for task in list(self._redeliveries):
+            task.cancel()
+        await asyncio.gather(*self._redeliveries, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
         for ws in list(self._sockets):
             await ws.close()
 
@@ -181,6 +220,11 @@ class FakeSlack(LocalServer):
         return await self._log.take(
             lambda call: call.method == method and (match is None or match(call)), timeout
         )
+
+    async def wait_redelivered(self, *, timeout: float = 5.0) -> None:
+        """Until no Socket Mode envelope waits for an ack or a redelivery any more."""
+        if self._redeliveries:
+            await asyncio.wait(set(self._redeliveries), timeout=timeout)
 
     async def wait_for_ack(self, envelope_id: str, *, timeout: float = 5.0) -> dict[str, Any]:
         await self._log.wait_until(lambda: envelope_id in self.acks, timeout)
@@ -330,7 +374,11 @@ class FakeSlack(LocalServer):
         if retry_attempt is not None:
             envelope["retry_attempt"] = retry_attempt
             envelope["retry_reason"] = "timeout"
-        return await self._push(envelope, to)
+        envelope_id = await self._push(envelope, to)
+        task = asyncio.create_task(self._redeliver_unacked(envelope))
+        self._redeliveries.add(task)
+        task.add_done_callback(self._redeliveries.discard)
+        return envelope_id
 
     async def push_interactive(self, payload: dict[str, Any], *, to: Route = "newest") -> str:
         return await self._push(
@@ -341,9 +389,86 @@ class FakeSlack(LocalServer):
         """Send any envelope (e.g. a malformed one); an envelope id is added when absent."""
         return await self._push(envelope)
 
+    async def _redeliver_unacked(self, envelope: dict[str, Any]) -> None:
+        """Send `envelope` again while none of its deliveries was acked, as Slack does."""
+        sent = [str(envelope["envelope_id"])]
+        for attempt, pause in enumerate(self.retry_pauses, start=1):
+            try:
+                await self._log.wait_until(
+                    lambda: any(e in self.acks for e in sent), self.ack_timeout
+                )
+                return
+            except TimeoutError:
+                await asyncio.sleep(pause)
+            again = {
+                **envelope,
+                "envelope_id": f"env-{next(self._clock)}",
+                "retry_attempt": attempt,
+                "retry_reason": "timeout",
+            }
+            sent.append(str(again["envelope_id"]))
+            try:
+                await self._push(again, "newest")
+            except (TimeoutError, ConnectionError):
+                continue  # no connection, or it closed under us: the next attempt may land
+
+    async def deliver_event(
+        self, url: str, event: dict[str, Any], *, event_id: str | None = None
+    ) -> int | None:
+        """POST `event` to the bot's Events API as Slack does, repeating it (at most
+        `len(retry_pauses)` times) until the answer is a 2xx; the last status, or None."""
+        body = json.dumps(self.event_callback(event, event_id=event_id))
+        key = str(json.loads(body)["event_id"])
+        status = await self._post_once(url, body, key, 0, {})
+        for retry, pause in enumerate(self.retry_pauses, start=1):
+            if status is not None and 200 <= status < 300:
+                break
+            await asyncio.sleep(pause)
+            reason = "http_timeout" if status is None else "http_error"
+            extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": reason}
+            status = await self._post_once(url, body, key, retry, extra)
+        return status
+
+    async def deliver_press(self, url: str, payload: dict[str, Any]) -> int | None:
+        """POST a `block_actions` payload once; the status, or None when none came in time."""
+        body = form_body(payload)
+        key = str(payload.get("trigger_id", ""))
+        return await self._post_once(url, body, key, 0, {}, form=True)
+
+    async def _post_once(
+        self,
+        url: str,
+        body: str,
+        key: str,
+        retry_num: int,
+        extra: dict[str, str],
+        *,
+        form: bool = False,
+    ) -> int | None:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        content_type = "application/x-www-form-urlencoded" if form else "application/json"
+        headers = signed_headers(body, content_type=content_type) | extra
+        status: int | None = None
+        try:
+            async with self._http.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.ack_timeout),
+            ) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            status = None
+        self.http_attempts.append(HttpAttempt(key, retry_num, status))
+        await self._log.changed()
+        return status
+
     async def _push(self, envelope: dict[str, Any], to: Route = "newest") -> str:
         envelope.setdefault("envelope_id", f"env-{next(self._clock)}")
-        await self._log.wait_until(lambda: self.connected, 5.0)
+        self.envelopes.append(envelope)
+        await self._log.wait_until(lambda: self.connected, self.reconnect_wait)
         open_sockets = [ws for ws in self._sockets if not ws.closed]
         if to == "all":
             targets = open_sockets

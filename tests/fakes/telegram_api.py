@@ -6,7 +6,13 @@ the adapter relies on (chats, members, forum topics, sent messages and their inl
 keyboards), parses the HTML parse mode like Telegram does (unknown tags and unclosed
 tags are refused; '@name' becomes a mention entity), records every call, long-polls
 getUpdates with real offset semantics, posts to a registered webhook, and injects
-failures (429 with retry_after, 5xx, stalls) for the next N calls of a method.
+failures (429 with retry_after, 5xx, stalls) for the next N calls of a method, or
+at random for a share of them.
+
+Like the real Bot API it redelivers every update not confirmed: in polling mode an
+update stays until a getUpdates asks for an offset past it; once a webhook is set,
+queued updates are POSTed to it (one chat's in order, up to `max_connections` at
+once) and an update answered with anything but 2xx (or not at all) is POSTed again.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import re
 import time
 from collections.abc import Callable
@@ -21,7 +28,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from tests.fakes.failures import FailurePlan
 from tests.fakes.recorder import CallLog
@@ -32,6 +39,9 @@ BOT_ID = 123456
 BOT_USERNAME = "support_test_bot"
 MAX_POLL_SECONDS = 1.0
 MAX_TEXT = 4096
+WEBHOOK_CONNECTIONS = 40
+WEBHOOK_TIMEOUT = 30.0
+WEBHOOK_RETRY = (0.05, 1.0)  # first wait, longest wait between redeliveries of one update
 
 _ALLOWED_TAGS = {
     "b": "bold",
@@ -199,6 +209,11 @@ class FakeTelegramApi(LocalServer):
         self._failures: FailurePlan[_Failure] = FailurePlan()
         self._new_update = asyncio.Event()
         self._closing = False
+        self._random_failures: dict[str, tuple[float, tuple[int, ...]]] = {}
+        self._random = random.Random(7)
+        self.webhook_posts: list[tuple[int, int]] = []
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_wake = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -210,6 +225,7 @@ class FakeTelegramApi(LocalServer):
     async def _before_stop(self) -> None:
         self._closing = True
         self._new_update.set()
+        await self._stop_webhook_delivery()
 
     @property
     def base_url(self) -> str:
@@ -269,6 +285,16 @@ class FakeTelegramApi(LocalServer):
         failure = _Failure(status, description or f"Error {status}", retry_after)
         self._failures.add(method, failure, times)
 
+    def fail_randomly(
+        self, method: str, rate: float, statuses: tuple[int, ...] = (429, 502)
+    ) -> None:
+        """From now on each call of `method` fails with probability `rate`, with one of
+        `statuses` (a 429 says retry_after 1); `rate` 0 ends it."""
+        if rate <= 0:
+            self._random_failures.pop(method, None)
+        else:
+            self._random_failures[method] = (rate, statuses)
+
     def stall_next(self, method: str, seconds: float, *, times: int = 1) -> None:
         """The next `times` calls of `method` answer only after `seconds`."""
         self._failures.add(method, _Failure(200, "", stall=seconds), times)
@@ -281,7 +307,13 @@ class FakeTelegramApi(LocalServer):
         self._updates.append(update)
         self._new_update.set()
         self._new_update = asyncio.Event()
+        self._webhook_wake.set()
         return int(update["update_id"])
+
+    @property
+    def pending_updates(self) -> list[int]:
+        """Ids of the updates not confirmed yet (not past an offset, or no 2xx)."""
+        return [u["update_id"] for u in self._updates]
 
     def user_writes(
         self,
@@ -374,6 +406,14 @@ class FakeTelegramApi(LocalServer):
             lambda call: call.method == method and (where is None or where(call)), timeout
         )
 
+    def messages_in(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages the bot sent to `chat_id` that are there now, oldest first."""
+        return [
+            message
+            for (chat, _), message in sorted(self._messages.items())
+            if chat == chat_id and message["from"]["id"] == self.bot_user.id
+        ]
+
     def calls_of(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
 
@@ -392,8 +432,20 @@ class FakeTelegramApi(LocalServer):
         await self._log.record(ApiCall(method, params, len(self.calls), status, body.get("result")))
         return _reply(status, body)
 
-    async def _answer(self, method: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def _failure_for(self, method: str) -> _Failure | None:
         failure = self._failures.take(method)
+        if failure is not None or method not in self._random_failures:
+            return failure
+        rate, statuses = self._random_failures[method]
+        if self._random.random() >= rate:
+            return None
+        status = self._random.choice(statuses)
+        if status == 429:
+            return _Failure(429, "Too Many Requests: retry after 1", retry_after=1)
+        return _Failure(status, f"Error {status}")
+
+    async def _answer(self, method: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        failure = self._failure_for(method)
         if failure is not None and failure.stall:
             await asyncio.sleep(failure.stall)
         elif failure is not None:
@@ -443,11 +495,72 @@ class FakeTelegramApi(LocalServer):
 
     async def _api_deleteWebhook(self, params: dict[str, str]) -> bool:
         self.webhook = {}
+        await self._stop_webhook_delivery()
         return True
 
     async def _api_setWebhook(self, params: dict[str, str]) -> bool:
         self.webhook = dict(params)
+        if self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
+        self._webhook_wake.set()
         return True
+
+    # -- webhook delivery --------------------------------------------------------
+
+    async def _stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _deliver_to_webhook(self) -> None:
+        """Each queued update goes out until it gets a 2xx; one chat's in order."""
+        busy: dict[object, asyncio.Task[None]] = {}
+        async with ClientSession(timeout=ClientTimeout(total=WEBHOOK_TIMEOUT)) as session:
+            try:
+                while True:
+                    self._webhook_wake.clear()
+                    limit = int(self.webhook.get("max_connections", WEBHOOK_CONNECTIONS))
+                    for update in list(self._updates):
+                        chat = _chat_of(update)
+                        if chat in busy or len(busy) >= limit:
+                            continue
+                        busy[chat] = asyncio.create_task(self._post_until_taken(session, update))
+                        busy[chat].add_done_callback(self._freed(busy, chat))
+                    await self._webhook_wake.wait()
+            finally:
+                for task in busy.values():
+                    task.cancel()
+                await asyncio.gather(*busy.values(), return_exceptions=True)
+
+    def _freed(
+        self, busy: dict[object, asyncio.Task[None]], chat: object
+    ) -> Callable[[asyncio.Task[None]], None]:
+        def free(_: asyncio.Task[None]) -> None:
+            busy.pop(chat, None)
+            self._webhook_wake.set()
+
+        return free
+
+    async def _post_until_taken(self, session: ClientSession, update: dict[str, Any]) -> None:
+        wait, longest = WEBHOOK_RETRY
+        while True:
+            status = await self._post_once(session, update)
+            self.webhook_posts.append((update["update_id"], status))
+            if 200 <= status < 300:
+                self._updates.remove(update)
+                await self._log.changed()
+                return
+            await asyncio.sleep(wait)
+            wait = min(longest, wait * 2)
+
+    async def _post_once(self, session: ClientSession, update: dict[str, Any]) -> int:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook.get("secret_token", "")}
+        try:
+            async with session.post(self.webhook["url"], json=update, headers=headers) as response:
+                return response.status
+        except (ClientError, TimeoutError):
+            return 0
 
     async def _api_getUpdates(self, params: dict[str, str]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", "0"))
@@ -591,6 +704,17 @@ def _mentions(text: str) -> list[dict[str, Any]]:
         {"type": "mention", "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
         for m in _MENTION.finditer(text)
     ]
+
+
+def _chat_of(update: dict[str, Any]) -> object:
+    """The chat an update belongs to (its own id when it names none)."""
+    for kind in ("message", "edited_message"):
+        if kind in update:
+            return update[kind]["chat"]["id"]
+    query = update.get("callback_query")
+    if query is not None and "message" in query:
+        return query["message"]["chat"]["id"]
+    return ("update", update["update_id"])
 
 
 def _shallow(message: dict[str, Any]) -> dict[str, Any]:

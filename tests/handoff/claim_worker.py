@@ -17,8 +17,8 @@ from multiprocessing.synchronize import Barrier
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import make_engine, make_sessions
 from handoff import tickets
+from handoff.storage import make_engine, make_sessions
 
 CLAIMED_AT = datetime(2026, 3, 2, 10, 30)
 

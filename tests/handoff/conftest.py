@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import make_engine, make_sessions, upgrade
+from handoff.storage import make_engine, make_sessions, upgrade
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -13,8 +13,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from bot.storage import make_engine, make_sessions, upgrade
 from handoff.models import Conversation, Ticket
+from handoff.storage import make_engine, make_sessions, upgrade
 from tests.fakes.seed import seed_tickets
 from tests.handoff.claim_worker import CLAIMED_AT, claim_all, claim_each
 

@@ -44,8 +44,10 @@ def write_config(
     database_url: str,
     *,
     lease_seconds: float,
+    slack: dict[str, Any] | None = None,
 ) -> Path:
-    """A Slack-only configuration whose staff room is STAFF_CHANNEL; fast retries."""
+    """A Slack-only configuration whose staff room is STAFF_CHANNEL; fast retries.
+    `slack` adds or overrides keys of the slack section (e.g. HTTP mode)."""
     data: dict[str, Any] = {
         "faq": {"path": str(EXAMPLE_FAQ)},
         "hours": {"always_open": True},
@@ -57,7 +59,8 @@ def write_config(
             "bot_token": "${SLACK_BOT_TOKEN}",
             "app_token": "${SLACK_APP_TOKEN}",
             "api_base_url": fake.base_url,
-        },
+        }
+        | (slack or {}),
         "health": {"enabled": False},
         "logging": {"format": "text", "level": "INFO"},
     }

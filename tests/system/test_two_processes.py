@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from handoff.models import SeenEvent, Ticket
+from handoff.models import InboxRow, Ticket
+from handoff.states import InboxStatus
 from tests.fakes.slack_api import Call, FakeSlack, Route
 from tests.system.bot_process import (
     QUESTIONS,
@@ -63,7 +64,16 @@ async def stored(database_url: str) -> tuple[list[Ticket], int]:
     try:
         async with AsyncSession(engine) as session:
             found = list(await session.scalars(select(Ticket)))
-            seen = len(list(await session.scalars(select(SeenEvent))))
+            seen = len(
+                list(
+                    await session.scalars(
+                        select(InboxRow).where(
+                            InboxRow.status == InboxStatus.DONE,
+                            InboxRow.event_key.startswith("m:"),
+                        )
+                    )
+                )
+            )
             return found, seen
     finally:
         await engine.dispose()

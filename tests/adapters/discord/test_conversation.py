@@ -25,7 +25,7 @@ from tests.fakes.discord_api import TOKEN, Call, FakeDiscord, Payload
 WAIT = 10.0  # the outbox polls; generous so a loaded CI machine does not flake
 
 
-def _config(fake: FakeDiscord, database_url: str) -> Config:
+def _config(fake: FakeDiscord, database_url: str, spool_dir: Path) -> Config:
     data = {
         "faq": {"path": str(EXAMPLE_FAQ)},
         "hours": {"always_open": True},
@@ -37,6 +37,7 @@ def _config(fake: FakeDiscord, database_url: str) -> Config:
             "api_base_url": fake.api_url,
             "staff_role_id": str(fake.staff_role_id),
             "guild_ready_timeout": 0.05,
+            "spool_dir": str(spool_dir),
         },
     }
     return parse_config(data, "test", env={"DISCORD_TOKEN": TOKEN})
@@ -45,7 +46,7 @@ def _config(fake: FakeDiscord, database_url: str) -> Config:
 @pytest.fixture
 async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[tuple[Runtime, str]]:
     url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
-    config = _config(fake, url)
+    config = _config(fake, url, tmp_path / "spool")
     runtime = Runtime(config, [DiscordAdapter(config.discord, config.staff)])
     await runtime.start()
     try:

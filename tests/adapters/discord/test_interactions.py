@@ -55,6 +55,7 @@ async def test_a_customer_button_press_is_an_action_and_is_acknowledged(
     assert (action.chat_id, action.thread_id, action.message_id) == (dm, None, ref.message_id)
     assert action.sender.user_id == customer["id"]
     assert action.sender.locale == "de"
+    assert action.event_id == click["id"]
     assert action.from_staff_room is False
     ack = await fake.wait_for_call("create_interaction_response")
     assert ack.params["interaction_id"] == click["id"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.discord import custom_id
+from adapters.discord import buttons
 from adapters.discord.render import escape, render, render_messages, render_span
 from bot.contract import Span, Style, plain
 
@@ -94,18 +94,18 @@ def test_empty_text_is_one_empty_message() -> None:
 
 
 def test_custom_id_round_trip() -> None:
-    encoded = custom_id.encode("rate", "5")
+    encoded = buttons.encode("rate", "5")
     assert encoded == "sb:rate:5"
-    assert custom_id.decode(encoded) == ("rate", "5")
-    assert custom_id.decode("sb:human:") == ("human", "")
+    assert buttons.decode(encoded) == ("rate", "5")
+    assert buttons.decode("sb:human:") == ("human", "")
 
 
 def test_foreign_custom_ids_are_not_ours() -> None:
-    assert custom_id.decode("other:claim:1") is None
-    assert custom_id.decode("sb:Claim:1") is None
+    assert buttons.decode("other:claim:1") is None
+    assert buttons.decode("sb:Claim:1") is None
 
 
 @pytest.mark.parametrize(("action", "value"), [("claim", "a:b"), ("claim", "x" * 100), ("A", "")])
 def test_unencodable_buttons_are_refused(action: str, value: str) -> None:
     with pytest.raises(ValueError, match="custom_id"):
-        custom_id.encode(action, value)
+        buttons.encode(action, value)

@@ -147,6 +147,27 @@ async def test_editing_the_card_replaces_text_and_buttons(
     assert _custom_ids(again.json) == ["sb:claim:3"]
 
 
+async def test_an_edit_longer_than_one_message_is_cut_and_marked(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    card = await adapter.send(Outbound(_staff(fake), plain("card")))
+    await adapter.edit(card, Outbound(_staff(fake), plain("x" * 2500)))
+
+    content = (await fake.wait_for_call("edit_message")).json["content"]
+    assert content == "x" * 1999 + "…"
+
+
+async def test_an_edit_whose_escaping_outgrows_the_limit_is_cut_shorter(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    card = await adapter.send(Outbound(_staff(fake), plain("card")))
+    await adapter.edit(card, Outbound(_staff(fake), plain("_" * 1990)))
+
+    content = (await fake.wait_for_call("edit_message")).json["content"]
+    assert len(content) <= 2000
+    assert content.endswith("…") and content.startswith("\\_")
+
+
 async def test_a_message_inside_a_thread_is_edited_there(
     fake: FakeDiscord, adapter: DiscordAdapter
 ) -> None:

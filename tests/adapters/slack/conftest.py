@@ -10,7 +10,7 @@ import pytest
 
 from adapters.slack import SlackAdapter
 from bot.config import SlackSection, StaffSection
-from bot.contract import Event
+from bot.contract import Action, Event, NotStored
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 STAFF_CHANNEL = "CSTAFF"
@@ -24,16 +24,35 @@ STAFF = StaffSection(platform="slack", chat_id=STAFF_CHANNEL)
 
 
 class RecordingCore:
-    """Records every event; `fail_with` makes the next `handle` raise after recording."""
+    """Stores every event once, as the core's inbox does (same chat + message id, or the
+    same `Action.event_id`, is a redelivery).
+
+    `fail_with` makes the next `receive` raise after recording; `refuse_next` makes
+    that many `receive` calls raise `NotStored` without storing, as a core whose
+    database is away. `patience` records what each caller allowed.
+    """
 
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.received = 0
         self.fail_with: Exception | None = None
+        self.refuse_next = 0
+        self.patience: list[float | None] = []
+        self._keys: set[tuple[str, ...]] = set()
         self._changed = asyncio.Condition()
 
-    async def handle(self, event: Event) -> None:
+    async def receive(self, event: Event, *, patience: float | None = None) -> None:
         async with self._changed:
-            self.events.append(event)
+            self.received += 1
+            self.patience.append(patience)
+            if self.refuse_next > 0:
+                self.refuse_next -= 1
+                self._changed.notify_all()
+                raise NotStored("the database is away")
+            key = _inbox_key(event)
+            if key not in self._keys:
+                self._keys.add(key)
+                self.events.append(event)
             self._changed.notify_all()
         failure, self.fail_with = self.fail_with, None
         if failure is not None:
@@ -46,6 +65,17 @@ class RecordingCore:
                 self._changed.wait_for(lambda: len(self.events) >= count), timeout
             )
             return self.events[count - 1]
+
+    async def wait_received(self, count: int, timeout: float = 5.0) -> None:
+        """Until `receive` was called `count` times, stored or not."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.received >= count), timeout)
+
+
+def _inbox_key(event: Event) -> tuple[str, ...]:
+    if isinstance(event, Action) and event.event_id:
+        return (event.platform, event.event_id)
+    return (event.platform, event.chat_id, event.message_id)
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ import pytest
 from adapters.slack import SlackAdapter
 from bot.config import parse_config
 from bot.runtime import Runtime
-from bot.storage import make_engine, make_sessions
 from handoff.models import Ticket
+from handoff.storage import make_engine, make_sessions
 from tests.adapters.slack.conftest import AGENT, OUTSIDER, STAFF_CHANNEL
 from tests.conftest import EXAMPLE_FAQ
 from tests.fakes.slack_api import (

@@ -124,7 +124,7 @@ async def test_an_exception_in_the_core_is_logged_and_the_next_event_still_arriv
         assert (await core.wait_for(2)).message_id == second["ts"]
 
     failures = [r for r in caplog.records if r.name == "adapters.slack" and r.exc_info]
-    assert failures and "core failed on a slack inbound" in failures[0].getMessage()
+    assert failures and "core failed on inbound" in failures[0].getMessage()
 
 
 async def test_a_mention_in_the_support_channel_is_answered_in_its_thread(
@@ -204,9 +204,8 @@ async def test_a_button_press_is_acknowledged_and_becomes_an_action(
             open_thread="Ticket #7",
         )
     )
-    by_agent = await fake.push_interactive(
-        fake.press(STAFF_CHANNEL, card.message_id, AGENT, "Close")
-    )
+    press = fake.press(STAFF_CHANNEL, card.message_id, AGENT, "Close")
+    by_agent = await fake.push_interactive(press)
     action = await core.wait_for(1)
     await fake.wait_for_ack(by_agent)
     await fake.push_interactive(fake.press(STAFF_CHANNEL, card.message_id, OUTSIDER, "Claim"))
@@ -221,6 +220,7 @@ async def test_a_button_press_is_acknowledged_and_becomes_an_action(
         value="7",
         message_id=card.message_id,
         from_staff_room=True,
+        event_id=press["trigger_id"],
     )
     assert isinstance(by_outsider, Action)
     assert (by_outsider.action_id, by_outsider.from_staff_room) == ("claim", False)
@@ -267,7 +267,7 @@ async def test_logs_hold_no_tokens_and_no_customer_text_at_info(
         await slack.stop()
 
     everything = "\n".join(r.getMessage() for r in caplog.records)
-    assert "core failed on a slack inbound" in everything
+    assert "core failed on inbound" in everything
     assert BOT_TOKEN not in everything and APP_TOKEN not in everything
     info_and_up = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert not [m for m in info_and_up if secret_words in m]
@@ -281,7 +281,7 @@ class SlowCore:
         self.release = asyncio.Event()
         self.finished: list[Event] = []
 
-    async def handle(self, event: Event) -> None:
+    async def receive(self, event: Event, *, patience: float | None = None) -> None:
         self.entered.set()
         await self.release.wait()
         self.finished.append(event)

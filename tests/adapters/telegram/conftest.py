@@ -10,7 +10,7 @@ import pytest
 
 from adapters.telegram import TelegramAdapter
 from bot.config import StaffSection, TelegramSection
-from bot.contract import Event
+from bot.contract import Event, NotStored
 from tests.fakes.telegram_api import FakeTelegramApi, FakeUser
 
 STAFF_GROUP = -100123
@@ -22,18 +22,45 @@ OTHER_BOT = FakeUser(4001, "Robo", is_bot=True)
 
 
 class RecordingCore:
-    """A Core that records every event; `fail_on` makes handle() raise for that text."""
+    """A Core that records every event it stores.
+
+    `fail_on`: receive raises RuntimeError the first time it sees that text;
+    `refuse(n)`: the next n receives raise NotStored (the database is away);
+    `hold()`: receive blocks until `release()`, as a slow database would.
+    """
 
     def __init__(self, fail_on: str | None = None) -> None:
         self.events: list[Event] = []
+        self.attempts: list[Event] = []
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._fail_on = fail_on
+        self._refusals = 0
+        self._open = asyncio.Event()
+        self._open.set()
+        self.waiting = asyncio.Event()
 
-    async def handle(self, event: Event) -> None:
+    def refuse(self, times: int) -> None:
+        self._refusals = times
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def receive(self, event: Event, *, patience: float | None = None) -> None:
+        self.attempts.append(event)
+        if not self._open.is_set():
+            self.waiting.set()
+            await self._open.wait()
+        if self._refusals:
+            self._refusals -= 1
+            raise NotStored("the database is away")
+        if self._fail_on is not None and getattr(event, "text", None) == self._fail_on:
+            self._fail_on = None
+            raise RuntimeError("the core broke")
         self.events.append(event)
         self._queue.put_nowait(event)
-        if self._fail_on is not None and getattr(event, "text", None) == self._fail_on:
-            raise RuntimeError("the core broke")
 
     async def next_event(self, timeout: float = 5.0) -> Event:
         return await asyncio.wait_for(self._queue.get(), timeout)

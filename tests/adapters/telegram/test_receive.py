@@ -204,6 +204,7 @@ async def test_customer_button_press_becomes_action_and_is_answered(
         value="faq-7",
         message_id=ref.message_id,
         from_staff_room=False,
+        event_id=update["callback_query"]["id"],
     )
     assert answered.params["callback_query_id"] == update["callback_query"]["id"]
 
@@ -287,7 +288,7 @@ async def test_malformed_update_is_logged_and_dropped(
     assert "no chat, no date" not in caplog.text
 
 
-async def test_core_failure_is_logged_and_the_loop_goes_on(
+async def test_core_failure_is_logged_and_the_update_comes_again_before_the_next(
     fake: FakeTelegramApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     core = RecordingCore(fail_on="boom")
@@ -304,4 +305,5 @@ async def test_core_failure_is_logged_and_the_loop_goes_on(
     assert isinstance(first, Inbound)
     assert isinstance(second, Inbound)
     assert (first.text, second.text) == ("boom", "after")
-    assert "the core failed to handle update" in caplog.text
+    assert [e.text for e in core.attempts if isinstance(e, Inbound)] == ["boom", "boom", "after"]
+    assert "core failed on inbound" in caplog.text

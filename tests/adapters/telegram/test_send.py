@@ -142,6 +142,20 @@ async def test_edit_replaces_text_and_removes_buttons(
     assert len(fake.calls_of("editMessageText")) == 2
 
 
+async def test_an_edit_too_long_for_one_message_is_cut_and_marked(
+    adapter: TelegramAdapter, fake: FakeTelegramApi
+) -> None:
+    card = await adapter.send(Outbound(TO_STAFF, plain("Ticket 6"), open_thread="Ticket 6"))
+    words = " ".join(f"w{n:04d}" for n in range(1000))  # 5999 characters
+
+    await adapter.edit(card, Outbound(TO_STAFF, plain(words)))
+
+    shown = fake.message(STAFF_GROUP, card.message_id)["text"]
+    assert shown.endswith("…")
+    assert len(shown) <= 4096
+    assert words.startswith(shown[:-1])
+
+
 async def test_edit_of_a_missing_message_is_permanent(adapter: TelegramAdapter) -> None:
     ref = SentRef("telegram", str(CUSTOMER.id), "777")
 

@@ -1,0 +1,155 @@
+"""Listening: the Bolt listeners that turn Slack events into core events.
+
+DMs, mentions in the support channel, staff-channel messages (`message`,
+`app_mention`) and button presses (`block_actions`) become `Inbound` / `Action` (see
+`inbound.py` for which is which) and are handed to the core, which makes them durable.
+
+Slack is acknowledged only after that (Bolt runs with `process_before_response`): the
+HTTP 200 or the Socket Mode ack goes out once `hand_over` returned True. When the core
+could not store an event within `PATIENCE` seconds (Slack's budget is 3), the answer
+is a 503, which Socket Mode does not ack: Slack then sends the event again (up to three
+times), and the core stores a redelivered event once. An unacknowledged button press
+shows the user that the click failed, so it is not lost silently either. Events the
+bot does not read (its own messages, other bots, edits, malformed payloads) are acked
+at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.common import hand_over
+from adapters.slack.buttons import ACTION_ID_PATTERN
+from adapters.slack.inbound import (
+    MalformedEvent,
+    Pressed,
+    Rooms,
+    Said,
+    pressed,
+    said_in_mention,
+    said_in_message,
+)
+from adapters.slack.people import People
+from adapters.slack.staff import ChannelMembers
+from bot.contract import Action, Core, Event, Inbound
+
+_log = logging.getLogger("adapters.slack")
+
+PLATFORM = "slack"
+PATIENCE = 2.5  # seconds the core may take to store an event: Slack waits 3
+NOT_STORED = 503
+_STOP_GRACE = 5.0  # seconds drain() waits for events being handed over
+
+_Parsed = TypeVar("_Parsed", Said, Pressed)
+
+
+class SlackReceiver:
+    """The listening half of the adapter, for one Bolt app and one core."""
+
+    def __init__(self, client: AsyncWebClient, rooms: Rooms, core: Core) -> None:
+        self._client = client
+        self._rooms = rooms
+        self._core = core
+        self._people = People(client)
+        staff_channel = rooms.staff_channel
+        self._members = ChannelMembers(client, staff_channel) if staff_channel else None
+        self._handling: set[asyncio.Task[Any]] = set()
+
+    def bolt_app(self, *, signing_secret: str, verify_requests: bool) -> AsyncApp:
+        app = AsyncApp(
+            name="supportbot",
+            client=self._client,
+            signing_secret=signing_secret,
+            request_verification_enabled=verify_requests,
+            process_before_response=True,
+        )
+        app.event("message")(self._on_message)
+        app.event("app_mention")(self._on_mention)
+        app.action(ACTION_ID_PATTERN)(self._on_button)
+        return app
+
+    async def drain(self) -> None:
+        """Wait for the events being handed over (cancel them after a grace period)."""
+        if self._handling:
+            _, pending = await asyncio.wait(set(self._handling), timeout=_STOP_GRACE)
+            for task in pending:
+                task.cancel()
+
+    async def _on_message(self, event: dict[str, Any]) -> BoltResponse | None:
+        said = _read(said_in_message, event, self._rooms, "message")
+        return None if said is None else await self._store(await self._inbound(said))
+
+    async def _on_mention(self, event: dict[str, Any]) -> BoltResponse | None:
+        said = _read(said_in_mention, event, self._rooms, "app_mention")
+        return None if said is None else await self._store(await self._inbound(said))
+
+    async def _on_button(
+        self, ack: Callable[[], Awaitable[None]], body: dict[str, Any]
+    ) -> BoltResponse | None:
+        press = _read(pressed, body, self._rooms, "block_actions")
+        if press is not None:
+            refused = await self._store(await self._action(press))
+            if refused is not None:
+                return refused
+        await ack()
+        return None
+
+    async def _store(self, event: Event) -> BoltResponse | None:
+        """None once the core stored `event` (Bolt then acks); else a 503, never acked."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
+        try:
+            stored = await hand_over(self._core, event, _log, patience=PATIENCE)
+        finally:
+            if task is not None:
+                self._handling.discard(task)
+        return None if stored else BoltResponse(status=NOT_STORED, body="")
+
+    async def _inbound(self, said: Said) -> Inbound:
+        return Inbound(
+            platform=PLATFORM,
+            chat_id=said.chat_id,
+            thread_id=said.thread_id,
+            sender=await self._people.sender(said.user_id),
+            text=said.text,
+            message_id=said.message_id,
+            from_staff_room=await self._is_staff(said.in_staff_room, said.user_id),
+            reply_to=said.reply_to,
+        )
+
+    async def _action(self, press: Pressed) -> Action:
+        return Action(
+            platform=PLATFORM,
+            chat_id=press.chat_id,
+            thread_id=press.thread_id,
+            sender=await self._people.sender(press.user_id),
+            action_id=press.action_id,
+            value=press.value,
+            message_id=press.message_id,
+            from_staff_room=await self._is_staff(press.in_staff_room, press.user_id),
+            event_id=press.event_id,
+        )
+
+    async def _is_staff(self, in_staff_room: bool, user_id: str) -> bool:
+        return in_staff_room and self._members is not None and await self._members.contains(user_id)
+
+
+def _read(
+    parse: Callable[[Mapping[str, Any], Rooms], _Parsed | None],
+    payload: Mapping[str, Any],
+    rooms: Rooms,
+    kind: str,
+) -> _Parsed | None:
+    try:
+        return parse(payload, rooms)
+    except MalformedEvent as exc:
+        _log.warning("dropped a malformed slack %s: %s", kind, exc)
+        return None

@@ -1,0 +1,119 @@
+"""`supportbot faq check|try`: validate the FAQ files, and see how questions would match."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import add_config_option, load_or_exit
+from bot.faq_settings import match_settings
+from bot.text import clean_text
+from faq.lint import lint_loaded
+from faq.loader import FaqError, load_faq
+from faq.matcher import Match, Matcher, Scored
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "faq",
+        help="check the FAQ files or try questions against them",
+        description="Validate the FAQ files, and see how questions would match.",
+    )
+    actions = parser.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
+
+    check = actions.add_parser(
+        "check",
+        help="report every problem of the FAQ as file:line: message",
+        description="Load and lint the FAQ: exit 1 and list the problems, or exit 0.",
+    )
+    check.add_argument(
+        "path", nargs="?", type=Path, help="FAQ file or folder (default: the config's faq.path)"
+    )
+    add_config_option(check)
+    check.set_defaults(run=run_check)
+
+    try_ = actions.add_parser(
+        "try",
+        help="show how the bot would answer questions",
+        description="Match each TEXT (or each line of stdin) against the FAQ with the "
+        "configured thresholds: decision, entry, score and runners-up.",
+    )
+    try_.add_argument("--faq", type=Path, help="FAQ file or folder (default: the config's)")
+    try_.add_argument("--json", action="store_true", help="print one JSON object per question")
+    try_.add_argument("text", nargs="*", metavar="TEXT", help="questions (default: stdin lines)")
+    add_config_option(try_)
+    try_.set_defaults(run=run_try)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    path: Path = args.path or config.faq.path
+    try:
+        faq = load_faq(path, config.bot.default_locale)
+    except FaqError as exc:
+        problems = exc.problems
+    else:
+        problems = lint_loaded(faq, match_settings(config.faq))
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    print(f"{len(faq.entries)} entries OK")
+    return 0
+
+
+def run_try(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    path: Path = args.faq or config.faq.path
+    try:
+        faq = load_faq(path, config.bot.default_locale)
+    except FaqError as exc:
+        print(f"supportbot: the FAQ does not load:\n{exc}", file=sys.stderr)
+        return 1
+    settings = match_settings(config.faq)
+    matcher = Matcher(faq, settings)
+    for text in _questions(args.text or sys.stdin):
+        match = matcher.match(text)
+        if args.json:
+            print(json.dumps(_as_json(text, match), ensure_ascii=False), flush=True)
+        else:
+            ranked = matcher.rank(text, settings.max_suggestions + 1)
+            runners = [s for s in ranked if s.entry is not match.entry]
+            print(_as_text(text, match, runners[: settings.max_suggestions]), flush=True)
+    return 0
+
+
+def _questions(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        text = clean_text(line)
+        if text:
+            yield text
+
+
+def _as_json(text: str, match: Match) -> dict[str, Any]:
+    return {
+        "text": text,
+        "decision": match.decision,
+        "entry": match.entry.id if match.entry else None,
+        "score": round(match.score, 1),
+        "suggestions": [
+            {"entry": s.entry.id, "score": round(s.score, 1)} for s in match.suggestions
+        ],
+    }
+
+
+def _as_text(text: str, match: Match, runners: list[Scored]) -> str:
+    """A readable block: the question, the decision, and the best other entries."""
+    chosen = match.entry.id if match.entry else "(no entry)"
+    lines = [
+        json.dumps(text, ensure_ascii=False),
+        f"  {match.decision}: {chosen} (score {match.score:.1f})",
+    ]
+    if runners:
+        lines.append("  runners-up: " + ", ".join(f"{s.entry.id} {s.score:.1f}" for s in runners))
+    return "\n".join(lines)

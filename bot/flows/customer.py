@@ -1,0 +1,228 @@
+"""What happens when a customer writes or presses a button."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.contract import Action, Button, Inbound, Rich, Sender, Span
+from bot.flows.actions import ActionId
+from bot.flows.handoff import WITH_STAFF, HandoffFlow
+from bot.flows.turn import Turn
+from bot.i18n import Templates
+from bot.text import clean_text
+from faq.model import Entry
+from faq.store import FaqStore
+from handoff import tickets
+from handoff.conversations import find_conversation, open_conversation
+from handoff.models import Conversation
+from handoff.states import ConversationState, MessageKind, TicketReason
+
+# Longer than this, a message is not an FAQ question: it goes to a person whole.
+LONG_MESSAGE = 1500
+# The matcher reads this much of a message.
+MATCH_CHARS = 500
+BUTTON_LABEL_CHARS = 60
+
+ActionHandler = Callable[["CustomerFlow", Turn, Conversation, Action], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CustomerFlow:
+    config: Config
+    templates: Templates
+    faq: FaqStore
+    handoff: HandoffFlow
+
+    async def on_message(self, turn: Turn, event: Inbound) -> None:
+        conversation = await self._conversation(turn, event)
+        text = clean_text(event.text)
+        if not text:
+            turn.tell_customer(
+                conversation, self.templates.render("empty_message", conversation.locale)
+            )
+            return
+        turn.record(conversation, MessageKind.CUSTOMER, conversation.display_name, text)
+        if conversation.state in WITH_STAFF and conversation.ticket_id is not None:
+            await self._relay_to_thread(turn, conversation, conversation.ticket_id, text)
+            return
+        if conversation.state == ConversationState.RATING:
+            if text in {"1", "2", "3", "4", "5"}:
+                await self._rate(turn, conversation, int(text))
+                return
+            _back_to_bot(conversation)
+        if len(text) > LONG_MESSAGE:
+            turn.tell_customer(
+                conversation, self.templates.render("long_message", conversation.locale)
+            )
+            await self.handoff.start(turn, conversation, TicketReason.LONG_MESSAGE, text)
+            return
+        if self.handoff.asks_for_human(text):
+            await self.handoff.start(turn, conversation, TicketReason.ASKED, text)
+            return
+        await self._answer(turn, conversation, text)
+
+    async def on_action(self, turn: Turn, event: Action) -> None:
+        conversation = await self._conversation(turn, event)
+        action = ActionId.parse(event.action_id)
+        handler = _ON_ACTION.get(action) if action is not None else None
+        if handler is not None:
+            await handler(self, turn, conversation, event)
+
+    async def _wants_human(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+        await self.handoff.start(turn, conversation, TicketReason.ASKED, "")
+
+    async def _picked_faq(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+        entry = self.faq.faq.by_id(event.value)
+        if entry is not None:
+            self._give_answer(turn, conversation, entry)
+
+    async def _helped(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+        conversation.misses = 0
+        turn.tell_customer(
+            conversation, self.templates.render("helpful_thanks", conversation.locale)
+        )
+
+    async def _did_not_help(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+        await self._miss(turn, conversation, "unhelpful", TicketReason.UNHELPFUL)
+
+    async def _rated(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+        if event.value.isdigit() and conversation.state == ConversationState.RATING:
+            await self._rate(turn, conversation, int(event.value))
+
+    async def _not_staff(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+        turn.say(event.address, self.templates.render("not_staff", conversation.locale))
+
+    async def _conversation(self, turn: Turn, event: Inbound | Action) -> Conversation:
+        sender: Sender = event.sender
+        conversation = await find_conversation(
+            turn.session, event.platform, event.chat_id, sender.user_id
+        )
+        if conversation is None:
+            return await open_conversation(
+                turn.session,
+                platform=event.platform,
+                chat_id=event.chat_id,
+                thread_id=event.thread_id,
+                user_id=sender.user_id,
+                display_name=sender.display_name,
+                locale=self.templates.locale_for(sender.locale),
+                now=turn.now,
+            )
+        if isinstance(event, Inbound):
+            conversation.thread_id = event.thread_id
+        if sender.locale:
+            conversation.locale = self.templates.locale_for(sender.locale)
+        conversation.updated_at = turn.now
+        return conversation
+
+    async def _answer(self, turn: Turn, conversation: Conversation, text: str) -> None:
+        locale = conversation.locale
+        match = self.faq.matcher.match(text[:MATCH_CHARS], locale)
+        if match.decision == "answer" and match.entry is not None:
+            conversation.misses = 0
+            self._give_answer(turn, conversation, match.entry)
+        elif match.decision == "suggest":
+            buttons = tuple(
+                Button(_label(self._question(s.entry, locale)), ActionId.FAQ, s.entry.id)
+                for s in match.suggestions
+            )
+            turn.tell_customer(
+                conversation,
+                self.templates.render("did_you_mean", locale),
+                (*buttons, self._human_button(locale)),
+            )
+        else:
+            await self._miss(turn, conversation, "no_match", TicketReason.NO_ANSWER, text)
+
+    async def _miss(
+        self,
+        turn: Turn,
+        conversation: Conversation,
+        template: str,
+        reason: TicketReason,
+        text: str = "",
+    ) -> None:
+        conversation.misses += 1
+        if conversation.misses >= self.config.faq.misses_before_handoff:
+            await self.handoff.start(turn, conversation, reason, text)
+            return
+        locale = conversation.locale
+        turn.tell_customer(
+            conversation, self.templates.render(template, locale), (self._human_button(locale),)
+        )
+
+    def _give_answer(self, turn: Turn, conversation: Conversation, entry: Entry) -> None:
+        locale = conversation.locale
+        answer: Rich = (
+            Span(entry.answer_for(locale, self.config.bot.default_locale)),
+            Span("\n\n"),
+            *self.templates.render("help_question", locale),
+        )
+        buttons = (
+            Button(self.templates.text("helpful_yes", locale), ActionId.HELPFUL, entry.id),
+            Button(self.templates.text("helpful_no", locale), ActionId.UNHELPFUL, entry.id),
+        )
+        turn.tell_customer(conversation, answer, buttons)
+
+    def _question(self, entry: Entry, locale: str) -> str:
+        questions = entry.questions.get(locale) or next(iter(entry.questions.values()))
+        return questions[0]
+
+    def _human_button(self, locale: str) -> Button:
+        return Button(self.templates.text("talk_to_human", locale), ActionId.HUMAN, "")
+
+    async def _relay_to_thread(
+        self, turn: Turn, conversation: Conversation, ticket_id: int, text: str
+    ) -> None:
+        ticket = await tickets.get_ticket(turn.session, ticket_id)
+        if ticket is None:
+            return
+        turn.to_thread(
+            ticket,
+            self.templates.render(
+                "thread_customer",
+                self.handoff.staff_locale,
+                name=conversation.display_name,
+                text=text,
+            ),
+        )
+
+    async def _rate(self, turn: Turn, conversation: Conversation, rating: int) -> None:
+        ticket_id = conversation.ticket_id
+        if ticket_id is None or not await tickets.rate(turn.session, ticket_id, rating):
+            return
+        _back_to_bot(conversation)
+        turn.tell_customer(
+            conversation, self.templates.render("rating_thanks", conversation.locale)
+        )
+        ticket = await tickets.get_ticket(turn.session, ticket_id)
+        if ticket is not None:
+            turn.to_thread(
+                ticket,
+                self.templates.render(
+                    "rating_staff", self.handoff.staff_locale, ticket=ticket_id, rating=rating
+                ),
+            )
+
+
+_ON_ACTION: dict[ActionId, ActionHandler] = {
+    ActionId.HUMAN: CustomerFlow._wants_human,
+    ActionId.FAQ: CustomerFlow._picked_faq,
+    ActionId.HELPFUL: CustomerFlow._helped,
+    ActionId.UNHELPFUL: CustomerFlow._did_not_help,
+    ActionId.RATE: CustomerFlow._rated,
+    ActionId.CLAIM: CustomerFlow._not_staff,
+}
+
+
+def _back_to_bot(conversation: Conversation) -> None:
+    conversation.state = ConversationState.BOT
+    conversation.ticket_id = None
+
+
+def _label(question: str) -> str:
+    if len(question) <= BUTTON_LABEL_CHARS:
+        return question
+    return question[: BUTTON_LABEL_CHARS - 1] + "…"

@@ -1,0 +1,133 @@
+"""Handing a conversation to a person: the ticket, the customer's notice, the staff card."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.contract import Button, Rich, Span
+from bot.flows.actions import ActionId
+from bot.flows.turn import Turn
+from bot.hours.datefmt import format_when, format_windows
+from bot.hours.schedule import SupportHours
+from bot.i18n import Templates
+from faq.normalize import normalize
+from handoff import messages, tickets
+from handoff.models import Conversation, Ticket
+from handoff.states import ConversationState, TicketPriority, TicketReason, TicketStatus
+
+TRANSCRIPT_LINES = 8
+TRANSCRIPT_LINE_CHARS = 300
+# A conversation in one of these states is with the staff: it has a ticket in the queue.
+WITH_STAFF = frozenset({ConversationState.QUEUED, ConversationState.AGENT})
+CARD_STATUS = {
+    TicketStatus.OPEN: "card_waiting",
+    TicketStatus.CLAIMED: "card_claimed",
+    TicketStatus.RESOLVED: "card_resolved",
+}
+
+
+@dataclass(frozen=True)
+class HandoffFlow:
+    config: Config
+    templates: Templates
+    hours: SupportHours
+
+    @property
+    def staff_locale(self) -> str:
+        return self.config.bot.default_locale
+
+    def is_urgent(self, text: str) -> bool:
+        return _mentions_any(text, self.templates.words("urgent_keywords"))
+
+    def asks_for_human(self, text: str) -> bool:
+        return _mentions_any(text, self.templates.words("human_keywords"))
+
+    async def start(
+        self, turn: Turn, conversation: Conversation, reason: TicketReason, text: str
+    ) -> None:
+        """Open a ticket, tell the customer what happens next, post the card."""
+        if conversation.state in WITH_STAFF and conversation.ticket_id is not None:
+            turn.tell_customer(
+                conversation,
+                self.templates.render(
+                    "already_queued", conversation.locale, ticket=conversation.ticket_id
+                ),
+            )
+            return
+        ticket = await tickets.open_ticket(
+            turn.session,
+            conversation,
+            reason=reason,
+            priority=TicketPriority.HIGH if self.is_urgent(text) else TicketPriority.NORMAL,
+            staff_platform=self.config.staff.platform,
+            staff_chat_id=self.config.staff.chat_id,
+            now=turn.now,
+        )
+        turn.tell_customer(conversation, await self._notice(turn, conversation, ticket))
+        card_text, buttons = await self.card(turn, ticket, conversation)
+        title = f"#{ticket.id} {conversation.display_name}"[:100]
+        turn.post_card(ticket, card_text, buttons, title)
+
+    async def _notice(self, turn: Turn, conversation: Conversation, ticket: Ticket) -> Rich:
+        locale = conversation.locale
+        aware_now = turn.aware_now
+        if self.hours.is_open(aware_now):
+            position = await tickets.queue_position(turn.session, ticket)
+            wait = math.ceil(position * self.config.staff.minutes_per_ticket)
+            return self.templates.render(
+                "handoff_online", locale, ticket=ticket.id, position=position, wait=wait
+            )
+        opening = self.hours.next_opening(aware_now)
+        if opening is None:
+            return self.templates.render("handoff_offline_never", locale, ticket=ticket.id)
+        windows = self.hours.windows_on(opening.date())
+        return self.templates.render(
+            "handoff_offline",
+            locale,
+            ticket=ticket.id,
+            hours=format_windows(windows, locale),
+            back=format_when(opening, locale, aware_now.astimezone(self.hours.timezone)),
+        )
+
+    async def card(
+        self, turn: Turn, ticket: Ticket, conversation: Conversation
+    ) -> tuple[Rich, tuple[Button, ...]]:
+        """The ticket card as it should look now (posted once, edited on each change)."""
+        locale = self.staff_locale
+        said = await messages.customer_lines(
+            turn.session, conversation.id, until=ticket.created_at, limit=TRANSCRIPT_LINES
+        )
+        lines = [f"{m.author}: {_shorten(m.text)}" for m in said]
+        text = self.templates.render(
+            "card",
+            locale,
+            ticket=ticket.id,
+            priority=self.templates.text(f"priority_{ticket.priority}", locale),
+            reason=self.templates.text(f"reason_{ticket.reason}", locale),
+            name=conversation.display_name,
+            platform=conversation.platform,
+            transcript="\n".join(lines),
+        )
+        status = self.templates.render(
+            CARD_STATUS[ticket.status], locale, agent=ticket.agent_name or ""
+        )
+        buttons: tuple[Button, ...] = ()
+        if ticket.status == TicketStatus.OPEN:
+            label = self.templates.text("claim_button", locale)
+            buttons = (Button(label, ActionId.CLAIM, str(ticket.id)),)
+        return (*text, Span("\n"), *status), buttons
+
+
+def _shorten(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= TRANSCRIPT_LINE_CHARS:
+        return flat
+    return flat[: TRANSCRIPT_LINE_CHARS - 1] + "…"
+
+
+def _mentions_any(text: str, phrases: list[str]) -> bool:
+    """True when one of `phrases` appears in `text` as whole words (after normalizing)."""
+    padded = f" {normalize(text)} "
+    return any(f" {normalize(phrase)} " in padded for phrase in phrases)

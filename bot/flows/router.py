@@ -1,0 +1,78 @@
+"""The router: an event from the inbox, handed to the flow it belongs to.
+
+It runs inside the transaction in which bot/intake.py takes the event's inbox row, and
+replies are outbox rows written in that same transaction (bot/flows/turn.py), so an
+event is handled exactly once and what it decided is either all kept or all undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.contract import Action, Event, Inbound
+from bot.flows.customer import CustomerFlow
+from bot.flows.staff import StaffFlow
+from bot.flows.turn import Turn
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Router:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        customers: CustomerFlow,
+        staff: StaffFlow,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._config = config
+        self._customers = customers
+        self._staff = staff
+        self._now = now
+
+    async def route(self, session: AsyncSession, event: Event) -> None:
+        """Decide what `event` means inside the caller's transaction (bot/intake.py's,
+        which also marks the inbox row done): state changes and outbox rows commit or
+        roll back together."""
+        turn = Turn(session, self._now().astimezone(UTC).replace(tzinfo=None))
+        if self._is_agent(event):
+            await self._staff_event(turn, event)
+        elif self._in_staff_room(event):
+            await self._outsider_in_staff_room(turn, event)
+        elif isinstance(event, Inbound):
+            await self._customers.on_message(turn, event)
+        else:
+            await self._customers.on_action(turn, event)
+
+    async def _staff_event(self, turn: Turn, event: Event) -> None:
+        if isinstance(event, Inbound):
+            await self._staff.on_message(turn, event)
+        else:
+            await self._staff.on_action(turn, event)
+
+    async def _outsider_in_staff_room(self, turn: Turn, event: Event) -> None:
+        """Someone in the staff room who is not an agent: refuse actions and commands."""
+        if isinstance(event, Action) or event.text.startswith("/"):
+            turn.say(
+                event.address,
+                self._customers.templates.render("not_staff", self._config.bot.default_locale),
+            )
+
+    def _in_staff_room(self, event: Event) -> bool:
+        staff = self._config.staff
+        return event.platform == staff.platform and event.chat_id == staff.chat_id
+
+    def _is_agent(self, event: Event) -> bool:
+        allowed = self._config.staff.agents
+        return (
+            event.from_staff_room
+            and self._in_staff_room(event)
+            and (not allowed or event.sender.user_id in allowed)
+        )

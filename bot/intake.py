@@ -1,0 +1,211 @@
+"""Receiving: store every event first, then handle each lane's events in order.
+
+`receive` is what adapters call (the core of the adapter contract): one short
+transaction inserting the inbox row, after which the adapter acknowledges the platform.
+Handling runs behind it: one task per busy lane (a customer's chat, a ticket's thread)
+takes the lane's oldest pending row, and handles it and marks it done in one
+transaction, so one conversation's events run one at a time in arrival order while
+different conversations run in parallel, at most `concurrency` at once (sized to the
+connection pool). A task gives its slot back after every event, so a customer who
+floods one lane cannot hold back anybody else's.
+
+While the database is away everything waits with backoff (see bot/outage.py); rows
+pending after a crash or in another process's lanes are picked up by `recover`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.contract import Event, NotStored
+from bot.event_codec import UnreadableEvent, decode_event, encode_event, event_key, lane_of
+from bot.outage import Backoff, Outage, describe, is_outage
+from handoff import inbox
+
+log = logging.getLogger("bot.intake")
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+GIVE_UP_AFTER = 5  # attempts at an event the flows keep failing on, then it is parked
+RECOVER_BATCH = 1000
+
+
+class Intake:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        handle: Handler,
+        *,
+        concurrency: int,
+        outage: Outage,
+        on_handled: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._handle = handle
+        self._slots = asyncio.Semaphore(concurrency)
+        self._outage = outage
+        self._on_handled = on_handled
+        self._active: set[str] = set()
+        self._again: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def receive(self, event: Event, *, patience: float | None = None) -> None:
+        """Store `event` as an inbox row (or find it stored), then schedule its lane."""
+        lane = lane_of(event)
+        loop = asyncio.get_running_loop()
+        deadline = None if patience is None else loop.time() + patience
+        backoff = Backoff()
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    new_id = await inbox.store(
+                        session,
+                        platform=event.platform,
+                        chat_id=event.chat_id,
+                        event_key=event_key(event),
+                        lane=lane,
+                        payload=encode_event(event),
+                        now=_utc_now(),
+                    )
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                self._outage.failed(exc)
+                if deadline is not None and loop.time() + backoff.next_wait > deadline:
+                    raise NotStored(self._outage.reason or "database unreachable") from exc
+                await backoff.wait()
+                continue
+            self._outage.recovered()
+            break
+        if new_id is not None:
+            self.schedule(lane)
+
+    def schedule(self, lane: str) -> None:
+        """Make sure a task works on `lane` (a running one takes another look)."""
+        if lane in self._active:
+            self._again.add(lane)
+            return
+        self._active.add(lane)
+        self._idle.clear()
+        task = asyncio.create_task(self._work(lane), name=f"lane {lane}")
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    async def recover(self) -> int:
+        """Schedule every lane with pending rows (after a crash, or left by another
+        process); the number of lanes scheduled."""
+        backoff = Backoff()
+        while True:
+            try:
+                async with self._sessions() as session:
+                    lanes = await inbox.pending_lanes(session, RECOVER_BATCH)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                self._outage.failed(exc)
+                await backoff.wait()
+                continue
+            break
+        for lane in lanes:
+            self.schedule(lane)
+        return len(lanes)
+
+    async def watch(self, every: float) -> None:
+        """Recover now and then: lanes a dead process left, rows a peer left behind."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.recover()
+            except Exception:
+                log.exception("looking for pending inbox rows failed")
+
+    async def idle(self) -> None:
+        """Until every scheduled lane is empty (the shell and tests wait on this)."""
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("lane worker failed", exc_info=task.exception())
+        if not self._tasks:
+            self._idle.set()
+
+    async def _work(self, lane: str) -> None:
+        try:
+            while True:
+                self._again.discard(lane)
+                while await self._step(lane):
+                    pass
+                if lane not in self._again:
+                    return
+        finally:
+            self._active.discard(lane)
+
+    async def _step(self, lane: str) -> bool:
+        """Handle the lane's oldest pending row; False when the lane is empty."""
+        backoff = Backoff()
+        async with self._slots:
+            while True:
+                row_id: int | None = None
+                try:
+                    async with self._sessions() as session, session.begin():
+                        await inbox.lock_lane(session, lane)
+                        row = await inbox.next_in_lane(session, lane)
+                        if row is None:
+                            found = False
+                        else:
+                            row_id = row.id
+                            found = True
+                            if await inbox.take(session, row.id, _utc_now()):
+                                await self._handle(session, decode_event(row.payload))
+                except Exception as exc:
+                    if is_outage(exc):
+                        self._outage.failed(exc)
+                        await backoff.wait()
+                        continue
+                    if row_id is None:
+                        raise
+                    await self._failed(row_id, exc)
+                    await backoff.wait()
+                    continue
+                self._outage.recovered()
+                if found:
+                    self._on_handled()
+                return found
+
+    async def _failed(self, row_id: int, exc: Exception) -> None:
+        """The flows raised on this event: count it; an event that keeps failing (or
+        cannot be read at all) is parked with its error, so the lane moves on."""
+        give_up = 1 if isinstance(exc, UnreadableEvent) else GIVE_UP_AFTER
+        error = describe(exc)
+        try:
+            async with self._sessions() as session, session.begin():
+                parked = await inbox.record_failure(
+                    session, row_id, error, _utc_now(), give_up_after=give_up
+                )
+        except Exception as second:
+            if not is_outage(second):
+                raise
+            self._outage.failed(second)
+            return
+        if parked:
+            log.error("inbox row %d parked after repeated failures: %s", row_id, error)
+        else:
+            log.warning("handling inbox row %d failed (%s); will retry", row_id, error)
+
+
+def _utc_now() -> datetime:
+    """Naive UTC, as every time in the schema is stored."""
+    return datetime.now(UTC).replace(tzinfo=None)

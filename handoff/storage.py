@@ -1,0 +1,101 @@
+"""Database setup: the async engine (SQLite in WAL mode or PostgreSQL), sessions,
+migrations, and the one SQL helper the query modules share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import CursorResult, Result, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Any constant, the same in every supportbot process: the key of the migration lock.
+_MIGRATION_LOCK = 5_170_701
+
+
+class StorageError(Exception):
+    """The database cannot be reached or prepared; the message says which and why."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, workers: int = 8) -> AsyncEngine:
+    """The engine for `url`; a URL no async driver serves is a StorageError.
+
+    The pool holds a connection for each of `workers` conversations handled at once,
+    plus a few for receiving, delivery and health checks."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_async_engine(url, connect_args={"timeout": 30})
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=workers + 4, max_overflow=workers + 4
+        )
+    except (SQLAlchemyError, ImportError) as exc:
+        raise StorageError(
+            f"database {_shown(url)}: unusable URL ({_cause(exc)}); "
+            "use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DATABASE"
+        ) from exc
+
+
+def make_sessions(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _alembic_config(connection: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Processes starting together migrate one at a time (the lock is held until this
+        # transaction ends), so the later ones find the schema current.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    command.upgrade(_alembic_config(connection), "head")
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest migration (safe to run on every start)."""
+    try:
+        connection = await engine.connect()
+    except Exception as exc:  # each driver has its own: OSError, asyncpg's, sqlite3's
+        raise StorageError(f"database {engine.url!r}: cannot connect: {_cause(exc)}") from exc
+    try:
+        async with connection.begin():
+            await connection.run_sync(_upgrade)
+    finally:
+        await connection.close()
+
+
+def _shown(url: str) -> str:
+    """The URL as messages may show it: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
+
+def _cause(exc: Exception) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return str(cause) or type(cause).__name__
+
+
+def changed_one(result: Result[Any]) -> bool:
+    """Whether a conditional UPDATE changed exactly one row (it won the race)."""
+    return cast(CursorResult[Any], result).rowcount == 1

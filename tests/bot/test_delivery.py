@@ -1,0 +1,259 @@
+"""The delivery worker on its own: outbox rows in a real database, a recording platform.
+
+Every test runs on SQLite and on PostgreSQL. The worker's clock is a fixed moment the
+test moves by hand, so backoffs and leases expire exactly when the test says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.contract import DeliveryError, Outbound, SentRef, plain
+from bot.delivery import Delivery
+from bot.outbox_codec import encode
+from handoff import outbox
+from handoff.models import OutboxRow
+from handoff.states import OutboxStatus, OutboxTarget
+from handoff.storage import make_engine, make_sessions, upgrade
+from tests.fakes.recording_adapter import RecordingAdapter
+
+Sessions = async_sessionmaker[AsyncSession]
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+# Long enough that a blocked send never hits it by accident.
+SAFETY_SECONDS = 30.0
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class GatedAdapter(RecordingAdapter):
+    """Sends to a chat in `held` wait until the test opens that chat's gate."""
+
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+
+    async def send(self, out: Outbound) -> SentRef:
+        self.started.append(out.to.chat_id)
+        gate = self.held.get(out.to.chat_id)
+        if gate is not None:
+            await gate.wait()
+        return await super().send(out)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    engine = make_engine(database_url)
+    await upgrade(engine)
+    try:
+        yield make_sessions(engine)
+    finally:
+        await engine.dispose()
+
+
+async def enqueue(sessions: Sessions, clock: Clock, chat_id: str, text: str) -> int:
+    async with sessions() as session, session.begin():
+        row = outbox.enqueue(
+            session,
+            target=OutboxTarget.ADDRESS,
+            platform="test",
+            chat_id=chat_id,
+            payload=encode(plain(text)),
+            now=clock.now.replace(tzinfo=None),
+        )
+        await session.flush()
+        return row.id
+
+
+async def rows(sessions: Sessions) -> list[OutboxRow]:
+    async with sessions() as session:
+        return list(await session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), SAFETY_SECONDS)
+
+
+def worker(sessions: Sessions, adapter: RecordingAdapter, clock: Clock) -> Delivery:
+    return Delivery(sessions, {adapter.platform: adapter}, clock, lease_seconds=60.0)
+
+
+async def test_a_due_row_is_leased_sent_and_marked_sent(sessions: Sessions) -> None:
+    clock, adapter = Clock(), RecordingAdapter()
+    row_id = await enqueue(sessions, clock, "c1", "hello")
+    delivery = worker(sessions, adapter, clock)
+
+    assert await delivery.deliver_once() == 1
+    assert await delivery.deliver_once() == 0
+
+    [sent] = adapter.sent
+    assert (sent.text, sent.out.to.chat_id, sent.out.key) == ("hello", "c1", f"sb{row_id}")
+    assert sent.out.maybe_sent is False
+    [row] = await rows(sessions)
+    assert row.status == OutboxStatus.SENT
+    assert row.sent_message_id == sent.ref.message_id
+    assert (row.lease_owner, row.lease_until, row.attempts) == (None, None, 0)
+
+
+async def test_a_leased_row_is_not_taken_by_a_second_worker(sessions: Sessions) -> None:
+    clock, adapter = Clock(), GatedAdapter()
+    adapter.held["c1"] = asyncio.Event()
+    await enqueue(sessions, clock, "c1", "only once")
+    first = worker(sessions, adapter, clock)
+    second = worker(sessions, adapter, clock)
+
+    sending = asyncio.create_task(first.deliver_once())
+    await until(lambda: bool(adapter.started))
+    taken_by_second = await second.deliver_once()
+    adapter.held["c1"].set()
+    await asyncio.wait_for(sending, SAFETY_SECONDS)
+
+    assert taken_by_second == 0
+    assert adapter.started == ["c1"]
+    assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT]
+
+
+async def test_a_rate_limited_row_waits_for_retry_after_then_goes(sessions: Sessions) -> None:
+    clock, adapter = Clock(), RecordingAdapter()
+    adapter.failures.append(DeliveryError("429", retry_after=30.0))
+    await enqueue(sessions, clock, "c1", "patience")
+    delivery = worker(sessions, adapter, clock)
+
+    assert await delivery.deliver_once() == 1
+    [row] = await rows(sessions)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.PENDING, 1, "429")
+    assert row.due_at == (clock.now + timedelta(seconds=30)).replace(tzinfo=None)
+
+    clock.advance(29)
+    assert await delivery.deliver_once() == 0
+    clock.advance(2)
+    assert await delivery.deliver_once() == 1
+
+    assert [s.text for s in adapter.sent] == ["patience"]
+    assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT]
+
+
+async def test_a_permanent_failure_parks_the_row(sessions: Sessions) -> None:
+    clock, adapter = Clock(), RecordingAdapter()
+    adapter.failures.append(DeliveryError("bot was blocked", permanent=True))
+    await enqueue(sessions, clock, "c1", "blocked")
+    delivery = worker(sessions, adapter, clock)
+
+    assert await delivery.deliver_once() == 1
+    clock.advance(3600)
+    assert await delivery.deliver_once() == 0
+
+    [row] = await rows(sessions)
+    assert (row.status, row.attempts, row.last_error) == (
+        OutboxStatus.PARKED,
+        1,
+        "bot was blocked",
+    )
+    assert adapter.sent == []
+
+
+async def test_a_row_for_a_platform_not_running_is_parked(sessions: Sessions) -> None:
+    clock = Clock()
+    await enqueue(sessions, clock, "c1", "nowhere")
+    delivery = Delivery(sessions, {}, clock)
+
+    assert await delivery.deliver_once() == 1
+
+    [row] = await rows(sessions)
+    assert row.status == OutboxStatus.PARKED
+    assert row.last_error == "no test adapter is running"
+
+
+async def test_a_send_that_may_have_arrived_is_resent_flagged(sessions: Sessions) -> None:
+    clock, adapter = Clock(), RecordingAdapter()
+    adapter.failures.append(DeliveryError("timed out", maybe_sent=True))
+    await enqueue(sessions, clock, "c1", "did it arrive?")
+    delivery = Delivery(sessions, {"test": adapter}, clock, retry_seconds=1.0)
+
+    assert await delivery.deliver_once() == 1
+    [row] = await rows(sessions)
+    assert (row.status, row.in_doubt) == (OutboxStatus.PENDING, True)
+    clock.advance(1)
+    assert await delivery.deliver_once() == 1
+
+    [sent] = adapter.sent
+    assert sent.out.maybe_sent is True
+    [row] = await rows(sessions)
+    assert (row.status, row.in_doubt) == (OutboxStatus.SENT, False)
+
+
+async def test_a_row_whose_worker_died_is_retaken_in_doubt(sessions: Sessions) -> None:
+    clock, adapter = Clock(), RecordingAdapter()
+    await enqueue(sessions, clock, "c1", "orphan")
+    async with sessions() as session, session.begin():
+        # A worker leases the row for 60 s, then dies before marking it.
+        [leased] = await outbox.lease_due(
+            session, "dead-worker", clock.now.replace(tzinfo=None), 60.0, 10
+        )
+    assert leased.in_doubt is False
+    delivery = worker(sessions, adapter, clock)
+
+    assert await delivery.deliver_once() == 0
+    clock.advance(61)
+    assert await delivery.deliver_once() == 1
+
+    [sent] = adapter.sent
+    assert (sent.text, sent.out.maybe_sent) == ("orphan", True)
+
+
+async def test_two_destinations_are_sent_at_the_same_time(sessions: Sessions) -> None:
+    """A send to c1 that waits for c2's send can only finish if both run at once."""
+    clock, adapter = Clock(), GatedAdapter()
+    adapter.held["c1"] = asyncio.Event()
+    await enqueue(sessions, clock, "c1", "slow chat")
+    await enqueue(sessions, clock, "c2", "other chat")
+    delivery = worker(sessions, adapter, clock)
+
+    sending = asyncio.create_task(delivery.deliver_once())
+    await until(lambda: bool(adapter.sent))
+    sent_while_c1_waits = [s.text for s in adapter.sent]
+    adapter.held["c1"].set()
+    attempted = await asyncio.wait_for(sending, SAFETY_SECONDS)
+
+    assert attempted == 2
+    assert adapter.started == ["c1", "c2"]
+    assert sent_while_c1_waits == ["other chat"]
+    assert [s.text for s in adapter.sent] == ["other chat", "slow chat"]
+
+
+async def test_one_destination_goes_out_in_order_even_after_a_failure(
+    sessions: Sessions,
+) -> None:
+    clock, adapter = Clock(), RecordingAdapter()
+    adapter.failures.append(DeliveryError("429", retry_after=10.0))
+    for text in ("one", "two", "three"):
+        await enqueue(sessions, clock, "c1", text)
+    delivery = worker(sessions, adapter, clock)
+
+    assert await delivery.deliver_once() == 1  # "one" fails and waits 10 s
+    assert await delivery.deliver_once() == 0  # "two" is due, but waits behind "one"
+    clock.advance(11)
+    while await delivery.deliver_once():
+        pass
+
+    assert [s.text for s in adapter.sent] == ["one", "two", "three"]
+    assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT] * 3

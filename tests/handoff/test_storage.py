@@ -1,0 +1,163 @@
+"""Database setup: migrations on both databases, SQLite's WAL mode, clear connection errors."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import Connection
+
+from handoff.conversations import open_conversation
+from handoff.models import Base, Conversation
+from handoff.storage import MIGRATIONS, StorageError, make_engine, make_sessions, upgrade
+
+TABLES = {
+    "alembic_version",
+    "conversations",
+    "messages",
+    "outbox",
+    "inbox",
+    "thread_messages",
+    "tickets",
+}
+NOW = datetime(2026, 3, 2, 10, 0)
+
+
+def schema_state(connection: Connection) -> tuple[set[str], str | None, list[object]]:
+    """(tables, current revision, differences between the migrated schema and the models)."""
+    context = MigrationContext.configure(connection)
+    tables = set(inspect(connection).get_table_names())
+    return tables, context.get_current_revision(), compare_metadata(context, Base.metadata)
+
+
+async def test_upgrade_creates_the_schema_the_models_describe(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            tables, revision, differences = await connection.run_sync(schema_state)
+    finally:
+        await engine.dispose()
+
+    assert tables == TABLES
+    assert revision == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert differences == []
+
+
+async def test_upgrade_twice_changes_nothing_and_keeps_the_rows(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with make_sessions(engine)() as session, session.begin():
+            await open_conversation(
+                session,
+                platform="slack",
+                chat_id="D1",
+                user_id="U1",
+                display_name="Ana",
+                locale="en",
+                now=NOW,
+            )
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            tables, revision, _ = await connection.run_sync(schema_state)
+            kept = await connection.scalar(select(func.count()).select_from(Conversation))
+    finally:
+        await engine.dispose()
+
+    assert tables == TABLES
+    assert revision == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert kept == 1
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    try:
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            journal = await connection.scalar(text("PRAGMA journal_mode"))
+            busy_ms = await connection.scalar(text("PRAGMA busy_timeout"))
+            foreign_keys = await connection.scalar(text("PRAGMA foreign_keys"))
+    finally:
+        await engine.dispose()
+
+    assert (journal, busy_ms, foreign_keys) == ("wal", 30000, 1)
+    header = (tmp_path / "bot.db").read_bytes()[:20]
+    assert header[18:20] == b"\x02\x02"  # the file itself is marked WAL for every opener
+
+
+# --- errors name the database and the cause ----------------------------------------------
+
+
+async def upgrade_error(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        with pytest.raises(StorageError) as caught:
+            await upgrade(engine)
+    finally:
+        await engine.dispose()
+        await sqlite_workers_stopped()
+    return str(caught.value)
+
+
+async def sqlite_workers_stopped() -> None:
+    """Wait for aiosqlite's worker threads to end while this event loop still runs.
+
+    After a failed connect aiosqlite stops its thread without awaiting it; a thread that
+    gets there after the test's loop closed dies on "Event loop is closed"."""
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            await asyncio.to_thread(thread.join, 5.0)
+
+
+async def test_an_unreachable_server_is_a_storage_error_without_the_password() -> None:
+    message = await upgrade_error("postgresql+asyncpg://bot:hunter2@127.0.0.1:1/support")
+
+    assert message.startswith("database postgresql+asyncpg://bot:***@127.0.0.1:1/support: ")
+    assert "cannot connect" in message
+    assert "Connect call failed" in message or "refused" in message.lower()
+    assert "hunter2" not in message
+
+
+async def test_a_missing_postgresql_database_is_named(postgres_url: str) -> None:
+    missing = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
+
+    message = await upgrade_error(missing)
+
+    assert "127.0.0.1" in message
+    assert 'database "no_such_database" does not exist' in message
+
+
+async def test_a_sqlite_file_that_cannot_be_opened_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "missing-folder" / "bot.db"
+
+    message = await upgrade_error(f"sqlite+aiosqlite:///{path}")
+
+    assert str(path) in message
+    assert "unable to open database file" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("sqlite:///bot.db", "requires an async driver"),
+        ("postgresql://bot:hunter2@db/support", "No module named 'psycopg2'"),
+        ("nosuchdb://host/x", "Can't load plugin"),
+        ("not a url at all", "Could not parse"),
+    ],
+)
+def test_a_url_without_an_async_driver_is_a_storage_error(url: str, cause: str) -> None:
+    with pytest.raises(StorageError) as caught:
+        make_engine(url)
+
+    message = str(caught.value)
+    assert cause in message
+    assert "sqlite+aiosqlite:///FILE or postgresql+asyncpg://" in message
+    assert "hunter2" not in message
