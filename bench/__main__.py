@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import engine_bench, faq_accuracy, faq_latency, handoff_bench
+from bench import burst_bench, engine_bench, faq_accuracy, faq_latency, handoff_bench
 from bench.clinc import ENV_VAR, data_path
 from bench.options import BenchOptions
 from bench.table import Table, render
@@ -22,6 +22,7 @@ SECTIONS: dict[str, Section] = {
     "faq_latency": faq_latency.run,
     "handoff_claims": handoff_bench.run,
     "engine_throughput": engine_bench.run,
+    "burst": burst_bench.run,
 }
 
 

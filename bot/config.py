@@ -110,14 +110,26 @@ class DatabaseSection(_Section):
     keep_handled_days: float = Field(default=7.0, gt=0)
 
 
-class DeliverySection(_Section):
-    """The outbox worker. `lease_seconds`: how long a worker owns a message it is sending;
-    once that runs out, any worker (of any process) takes the message over as "maybe
-    sent", so keep it well above the slowest send (an adapter's request timeout, times the
-    pieces of a long message). `retry_seconds`: the wait after a first failure, doubled
-    on each further one (at most five minutes; a platform's longer retry_after wins)."""
+class LimitsSection(_Section):
+    """Flood control; customers are untrusted. Past `messages` messages within
+    `window_seconds`, a customer is told once to slow down: further messages are kept
+    but not answered, and relayed to their ticket's thread as one batch once they stop.
+    `open_tickets`: how many tickets one customer may have open across their chats."""
 
-    lease_seconds: float = Field(default=60.0, gt=0)
+    messages: int = Field(default=10, ge=1)
+    window_seconds: float = Field(default=30.0, gt=0)
+    open_tickets: int = Field(default=3, ge=1)
+
+
+class DeliverySection(_Section):
+    """The outbox worker. `lease_seconds`: how long a worker owns a message it is sending
+    unless it renews the lease (it does, every third of it, for as long as the send
+    takes); once a lease runs out (its worker died), any worker (of any process) takes
+    the message over as "maybe sent", so this is how soon a crashed process's messages
+    are retried. `retry_seconds`: the wait after a first failure, doubled on each
+    further one (at most five minutes; a platform's longer retry_after wins)."""
+
+    lease_seconds: float = Field(default=10.0, gt=0)
     retry_seconds: float = Field(default=0.5, gt=0)
 
 
@@ -203,6 +215,7 @@ class Config(_Section):
     staff: StaffSection = StaffSection()
     database: DatabaseSection = DatabaseSection()
     delivery: DeliverySection = DeliverySection()
+    limits: LimitsSection = LimitsSection()
     slack: SlackSection = SlackSection()
     discord: DiscordSection = DiscordSection()
     telegram: TelegramSection = TelegramSection()

@@ -71,6 +71,7 @@ class Inbound:
     message_id: str
     from_staff_room: bool = False
     reply_to: str | None = None
+    reply_to_bot: bool = False  # `reply_to` is a message the bot sent
 
     @property
     def address(self) -> Address:

@@ -2,7 +2,14 @@
 
 A row is leased, sent, then marked sent; a failure backs off (the platform's
 `retry_after` when it gave one) and a permanent failure parks the row. Rows to one
-destination go out in order. A ticket's thread messages wait until its card is out.
+destination (lane) go out in order, one at a time; rows to different lanes go out side
+by side, each as a task of its own, so a slow lane (a send sleeping out a 429, a group's
+per-minute limit) never holds back another. A ticket's thread messages wait until its
+card is out.
+
+Leases are short and renewed while a send is in progress, so the rows of a worker that
+died are retried (in doubt) within one lease, while a live worker keeps its rows however
+long a send takes. Lease and due times are the database's clock (see handoff/outbox.py).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.contract import Adapter, Address, DeliveryError, Outbound, SentRef
+from bot.outage import Backoff, Outage, is_outage
 from bot.outbox_codec import decode
 from handoff import outbox, tickets
 from handoff.models import OutboxRow, Ticket
@@ -26,6 +34,7 @@ logger = logging.getLogger("bot.delivery")
 
 MAX_ATTEMPTS = 12
 BATCH = 20
+CONCURRENCY = 32
 IDLE_SECONDS = 0.5
 THREAD_WAIT_SECONDS = 0.5
 
@@ -35,55 +44,83 @@ class _NotYet(Exception):
 
 
 class Delivery:
-    """`lease_seconds`: how long a pass owns the rows it took (a row whose lease runs out is
-    retaken, by any worker, as maybe sent); `retry_seconds`: the first backoff, doubling."""
+    """`lease_seconds`: how long a lease lasts unless renewed (it is renewed every third
+    of it while the row is being sent), so how soon a dead worker's rows are retaken, by
+    any worker, as maybe sent; `retry_seconds`: the first backoff, doubling;
+    `concurrency`: how many rows are sent at once. `clock` pins the database's clock to a
+    moment a test controls; left out, the database's own clock is used."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         adapters: Mapping[str, Adapter],
-        now: Callable[[], datetime],
         *,
-        lease_seconds: float = 60.0,
+        clock: Callable[[], datetime] | None = None,
+        lease_seconds: float = 10.0,
         retry_seconds: float = 0.5,
+        concurrency: int = CONCURRENCY,
+        outage: Outage | None = None,
     ) -> None:
         self._sessions = sessions
+        self._outage = outage or Outage()
+        self._backoff = Backoff()
         self._adapters = adapters
-        self._now = now
+        self._clock = clock
         self._lease_seconds = lease_seconds
         self._retry_seconds = retry_seconds
+        self._concurrency = concurrency
         self._owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
+        self._sending: set[int] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._sent: list[tuple[OutboxRow, SentRef]] = []
+        self._marking = asyncio.Lock()
 
     def wake(self) -> None:
         self._wake.set()
 
-    def _utc(self) -> datetime:
-        return self._now().astimezone(UTC).replace(tzinfo=None)
+    def _now(self) -> datetime | None:
+        """The pinned moment in naive UTC, or None: the database's clock."""
+        if self._clock is None:
+            return None
+        return self._clock().astimezone(UTC).replace(tzinfo=None)
 
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        while True:
-            try:
-                delivered = await self.deliver_once()
-            except Exception:
-                logger.exception("delivery pass failed; trying again")
-                delivered = 0
-            if delivered:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+        """Deliver until cancelled.
+
+        Rows leased are sent by tasks of their own (at most `concurrency`); meanwhile the
+        loop keeps leasing the heads of other lanes, and leases again whenever a row
+        finishes (its lane's next row may be ready), a new row is committed (`wake`), or
+        `IDLE_SECONDS` pass (a backoff may have run out)."""
+        running: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            self._wake.set()
+
+        try:
+            while True:
+                self._wake.clear()
+                room = self._concurrency - len(running)
+                rows = await self._lease_or_log(room) if room > 0 else []
+                for row in rows:
+                    task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
+                    running.add(task)
+                    task.add_done_callback(finished)
+                if rows:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+        finally:
+            # The rows stay leased: once the lease runs out they are retried in doubt.
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def deliver_once(self) -> int:
-        """One pass over the due rows; returns how many were attempted."""
-        async with self._sessions() as session, session.begin():
-            rows = await outbox.lease_due(
-                session, self._owner, self._utc(), self._lease_seconds, BATCH
-            )
-            session.expunge_all()
-        # Each leased row heads a different destination, so they can go out at once:
-        # a slow (rate-limited) chat does not hold up the others.
+        """Lease up to `BATCH` rows, send them side by side and wait for all of them;
+        returns how many were attempted (for `drain` and tests)."""
+        rows = await self._lease(BATCH)
         await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
@@ -99,7 +136,66 @@ class Delivery:
                 await asyncio.sleep(0.05)
         return False
 
+    async def _lease(self, limit: int) -> list[OutboxRow]:
+        async with self._sessions() as session, session.begin():
+            rows = await outbox.lease_due(
+                session, self._owner, self._now(), self._lease_seconds, limit
+            )
+            session.expunge_all()
+        return rows
+
+    async def _lease_or_log(self, limit: int) -> list[OutboxRow]:
+        """Lease rows; while the database is away, wait with backoff (one warning per
+        outage, through `Outage`) and lease nothing."""
+        try:
+            rows = await self._lease(limit)
+        except Exception as exc:
+            if not is_outage(exc):
+                logger.exception("leasing outbox rows failed; trying again")
+                return []
+            self._outage.failed(exc)
+            await self._backoff.wait()
+            return []
+        self._backoff = Backoff()
+        if rows:  # a lease that took rows wrote to the database: it is back
+            self._outage.recovered()
+        return rows
+
     async def _deliver(self, row: OutboxRow) -> None:
+        """Send one row while its lease is kept alive."""
+        self._sending.add(row.id)
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._renew_leases(), name="outbox-leases")
+        try:
+            await self._attempt(row)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # The row stays leased; once the lease runs out it is retried, in doubt.
+            self._outage.failed(exc)
+        finally:
+            self._sending.discard(row.id)
+            if not self._sending and self._heartbeat is not None:
+                self._heartbeat.cancel()
+                self._heartbeat = None
+
+    async def _renew_leases(self) -> None:
+        """The heartbeat: while rows are being sent, push their leases out every third of a
+        lease, so only a worker that stopped beating loses its rows."""
+        while True:
+            await asyncio.sleep(self._lease_seconds / 3)
+            try:
+                async with self._sessions() as session, session.begin():
+                    await outbox.renew(
+                        session, self._owner, list(self._sending), self._now(), self._lease_seconds
+                    )
+            except Exception as exc:
+                if is_outage(exc):
+                    self._outage.failed(exc)
+                else:
+                    logger.warning("renewing outbox leases failed: %s", type(exc).__name__)
+
+    async def _attempt(self, row: OutboxRow) -> None:
         adapter = self._adapters.get(row.platform)
         try:
             if adapter is None:
@@ -107,7 +203,7 @@ class Delivery:
             ref = await self._send(adapter, row)
         except _NotYet:
             async with self._sessions() as session, session.begin():
-                await outbox.defer(session, row.id, self._utc(), THREAD_WAIT_SECONDS)
+                await outbox.defer(session, row.id, self._now(), THREAD_WAIT_SECONDS)
             return
         except DeliveryError as exc:
             await self._failed(row, str(exc), exc.retry_after, exc.permanent, exc.maybe_sent)
@@ -116,9 +212,7 @@ class Delivery:
             logger.exception("sending outbox row %d to %s failed", row.id, row.platform)
             await self._failed(row, f"{type(exc).__name__}: {exc}", None, False, True)
             return
-        async with self._sessions() as session, session.begin():
-            await outbox.mark_sent(session, row.id, ref.message_id)
-            await self._remember(session, row, ref)
+        await self._mark_sent(row, ref)
 
     async def _send(self, adapter: Adapter, row: OutboxRow) -> SentRef:
         text, buttons, open_thread = decode(row.payload)
@@ -158,6 +252,40 @@ class Delivery:
             )
         return ticket
 
+    async def _mark_sent(self, row: OutboxRow, ref: SentRef) -> None:
+        """Group commit: rows that finish while a mark is being written are marked
+        together in the next transaction. Each caller returns once its row is written
+        (by itself or by the caller holding the lock before it)."""
+        self._sent.append((row, ref))
+        async with self._marking:
+            batch, self._sent = self._sent, []
+            if not batch:
+                return
+            try:
+                await self._write_sent(batch)
+            except Exception as exc:
+                if is_outage(exc):
+                    # They stay leased: resent in doubt once the database is back.
+                    self._outage.failed(exc)
+                    return
+                logger.warning("marking %d outbox rows sent at once failed; one by one", len(batch))
+                for one in batch:
+                    await self._write_sent_or_log(one)
+
+    async def _write_sent(self, batch: list[tuple[OutboxRow, SentRef]]) -> None:
+        async with self._sessions() as session, session.begin():
+            await outbox.mark_sent_many(session, {row.id: ref.message_id for row, ref in batch})
+            for row, ref in batch:
+                await self._remember(session, row, ref)
+
+    async def _write_sent_or_log(self, one: tuple[OutboxRow, SentRef]) -> None:
+        """A row that cannot be marked stays leased: once its lease runs out it is resent
+        in doubt (the adapter looks for the message first where the platform allows)."""
+        try:
+            await self._write_sent([one])
+        except Exception:
+            logger.exception("marking outbox row %d sent failed", one[0].id)
+
     async def _remember(self, session: AsyncSession, row: OutboxRow, ref: SentRef) -> None:
         if row.ticket_id is None or row.target == OutboxTarget.CARD_EDIT:
             return
@@ -188,7 +316,7 @@ class Delivery:
                 row.id,
                 row.attempts,
                 error,
-                self._utc(),
+                self._now(),
                 retry_after=retry_after,
                 permanent=permanent,
                 max_attempts=MAX_ATTEMPTS,

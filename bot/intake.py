@@ -22,9 +22,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.arrivals import Arrivals
 from bot.contract import Event, NotStored
 from bot.event_codec import UnreadableEvent, decode_event, encode_event, event_key, lane_of
 from bot.outage import Backoff, Outage, describe, is_outage
+from bot.retry_later import RetryLater
 from handoff import inbox
 
 log = logging.getLogger("bot.intake")
@@ -50,6 +52,7 @@ class Intake:
         self._slots = asyncio.Semaphore(concurrency)
         self._outage = outage
         self._on_handled = on_handled
+        self._arrivals = Arrivals()  # a lane's events are stored in the order received
         self._active: set[str] = set()
         self._again: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -57,8 +60,21 @@ class Intake:
         self._idle.set()
 
     async def receive(self, event: Event, *, patience: float | None = None) -> None:
-        """Store `event` as an inbox row (or find it stored), then schedule its lane."""
+        """Store `event` as an inbox row (or find it stored), then schedule its lane.
+
+        Events of one lane are stored in the order `receive` was called for them."""
         lane = lane_of(event)
+        place = self._arrivals.enter(lane)
+        try:
+            await place.turn()
+            new_id = await self._store(event, lane, patience)
+        finally:
+            place.leave()
+        if new_id is not None:
+            self.schedule(lane)
+
+    async def _store(self, event: Event, lane: str, patience: float | None) -> int | None:
+        """The inbox row's id (None: stored before), retried while the database is away."""
         loop = asyncio.get_running_loop()
         deadline = None if patience is None else loop.time() + patience
         backoff = Backoff()
@@ -83,9 +99,7 @@ class Intake:
                 await backoff.wait()
                 continue
             self._outage.recovered()
-            break
-        if new_id is not None:
-            self.schedule(lane)
+            return new_id
 
     def schedule(self, lane: str) -> None:
         """Make sure a task works on `lane` (a running one takes another look)."""
@@ -118,13 +132,34 @@ class Intake:
         return len(lanes)
 
     async def watch(self, every: float) -> None:
-        """Recover now and then: lanes a dead process left, rows a peer left behind."""
+        """Recover now and then: lanes a dead process left, rows a peer left behind;
+        during an outage, see every second whether the database takes writes again."""
+        waited = 0.0
         while True:
-            await asyncio.sleep(every)
+            await asyncio.sleep(1.0)
+            waited += 1.0
+            if self._outage.ongoing:
+                await self.probe()
+            if waited < every:
+                continue
+            waited = 0.0
             try:
                 await self.recover()
             except Exception:
                 log.exception("looking for pending inbox rows failed")
+
+    async def probe(self) -> None:
+        """One small write: when it works, the outage is over (a full disk still lets
+        reads through, so only a write can tell)."""
+        try:
+            async with self._sessions() as session, session.begin():
+                await inbox.probe_write(session)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self._outage.failed(exc)
+            return
+        self._outage.recovered()
 
     async def idle(self) -> None:
         """Until every scheduled lane is empty (the shell and tests wait on this)."""
@@ -156,6 +191,7 @@ class Intake:
     async def _step(self, lane: str) -> bool:
         """Handle the lane's oldest pending row; False when the lane is empty."""
         backoff = Backoff()
+        waited = 0
         async with self._slots:
             while True:
                 row_id: int | None = None
@@ -170,6 +206,14 @@ class Intake:
                             found = True
                             if await inbox.take(session, row.id, _utc_now()):
                                 await self._handle(session, decode_event(row.payload))
+                except RetryLater as later:
+                    waited += 1
+                    if waited < later.attempts or row_id is None:
+                        await asyncio.sleep(later.delay)
+                        continue
+                    log.warning("inbox row %d: %s; gave up waiting", row_id, later)
+                    await self._give_up_waiting(row_id, later)
+                    found = True
                 except Exception as exc:
                     if is_outage(exc):
                         self._outage.failed(exc)
@@ -184,6 +228,22 @@ class Intake:
                 if found:
                     self._on_handled()
                 return found
+
+    async def _give_up_waiting(self, row_id: int, later: RetryLater) -> None:
+        """The event is done with: its flow's fallback runs in the transaction that
+        takes it."""
+        backoff = Backoff()
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    if await inbox.take(session, row_id, _utc_now()):
+                        await later.fallback(session)
+                return
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                self._outage.failed(exc)
+                await backoff.wait()
 
     async def _failed(self, row_id: int, exc: Exception) -> None:
         """The flows raised on this event: count it; an event that keeps failing (or

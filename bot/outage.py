@@ -61,11 +61,17 @@ def is_outage(exc: BaseException) -> bool:
 
 
 class Outage:
-    """The database's state as the workers last saw it."""
+    """The database's state as the workers last saw it.
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    An outage ends only with a success `settle` seconds or more after its last failure:
+    a database that fails and works by turns (a nearly full disk takes a small write,
+    refuses the next) stays one outage, not a warning every second."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, settle: float = 2.0) -> None:
         self._clock = clock
+        self._settle = settle
         self._since: float | None = None
+        self._last_failure = 0.0
         self.reason: str | None = None
 
     @property
@@ -74,13 +80,14 @@ class Outage:
 
     def failed(self, exc: BaseException) -> None:
         reason = describe(exc)
+        self._last_failure = self._clock()
         if self._since is None:
             self._since = self._clock()
             log.warning("database unreachable (%s); waiting for it, nothing is dropped", reason)
         self.reason = reason
 
     def recovered(self) -> None:
-        if self._since is None:
+        if self._since is None or self._clock() - self._last_failure < self._settle:
             return
         log.warning("database back after %.1f s", self._clock() - self._since)
         self._since = None

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot import flood
 from bot.config import Config
 from bot.contract import Adapter
 from bot.delivery import Delivery
@@ -52,12 +53,13 @@ class Runtime:
             config.faq.reload_seconds,
         )
         handoff = HandoffFlow(config, templates, SupportHours.from_config(config.hours))
+        self.outage = Outage()
         self.delivery = Delivery(
             self._sessions,
             {a.platform: a for a in self.adapters},
-            self._now,
             lease_seconds=config.delivery.lease_seconds,
             retry_seconds=config.delivery.retry_seconds,
+            outage=self.outage,
         )
         self.router = Router(
             config=config,
@@ -65,7 +67,6 @@ class Runtime:
             staff=StaffFlow(templates, handoff),
             now=self._now,
         )
-        self.outage = Outage()
         # What the adapters call: `receive` stores each event before they acknowledge it.
         self.core = Intake(
             self._sessions,
@@ -92,6 +93,12 @@ class Runtime:
             asyncio.create_task(self.core.watch(RECOVER_SECONDS), name="inbox-recovery")
         )
         self._tasks.append(asyncio.create_task(self._prune_inbox(), name="inbox-pruning"))
+        window = timedelta(seconds=self.config.limits.window_seconds)
+        self._tasks.append(
+            asyncio.create_task(
+                flood.sweep(self._sessions, self.core, window, self._utc_now), name="flood-sweep"
+            )
+        )
         for adapter in self.adapters:
             await adapter.start(self.core)
             self._started.append(adapter)
@@ -116,6 +123,8 @@ class Runtime:
                 raise
             self.outage.failed(exc)
         if self.outage.ongoing:
+            await self.core.probe()
+        if self.outage.ongoing:
             report["status"] = "database unreachable"
             report["error"] = self.outage.reason
             return report
@@ -128,14 +137,17 @@ class Runtime:
         await self.core.idle()
         return await self.delivery.drain(seconds)
 
+    def _utc_now(self) -> datetime:
+        """Naive UTC, as the schema stores times."""
+        return self._now().astimezone(UTC).replace(tzinfo=None)
+
     async def _prune_inbox(self) -> None:
         keep = timedelta(days=self.config.database.keep_handled_days)
         while True:
             await asyncio.sleep(PRUNE_SECONDS)
             try:
                 async with self._sessions() as session, session.begin():
-                    now = self._now().astimezone(UTC).replace(tzinfo=None)
-                    await inbox.prune_done(session, now, keep)
+                    await inbox.prune_done(session, self._utc_now(), keep)
             except Exception as exc:
                 if not is_outage(exc):
                     raise

@@ -11,13 +11,16 @@ import logging
 from pathlib import Path
 
 from faq.loader import FaqError, faq_files, load_faq
-from faq.matcher import Matcher, MatchSettings
+from faq.matcher import Match, Matcher, MatchSettings
 from faq.model import Faq
 
 logger = logging.getLogger("faq")
 
 # (path, mtime in ns, size) of every FAQ file; a change in any of them means reload.
 _Snapshot = frozenset[tuple[str, int, int]]
+
+# A FAQ with more phrasings than this is matched in a worker thread (see `match`).
+INLINE_PHRASINGS = 2_000
 
 
 class FaqStore:
@@ -29,16 +32,19 @@ class FaqStore:
         settings: MatchSettings,
         default_locale: str = "en",
         poll_seconds: float = 2.0,
+        inline_phrasings: int = INLINE_PHRASINGS,
     ) -> None:
         """Load the FAQ now; raises `FaqError` when it does not load."""
         self._path = path
         self._settings = settings
         self._default_locale = default_locale
         self._poll_seconds = poll_seconds
+        self._inline_phrasings = inline_phrasings
         self._snapshot = _snapshot(path)
         faq = load_faq(path, default_locale)
-        # One tuple, swapped in one assignment: readers never see a FAQ with another's matcher.
-        self._current = (faq, Matcher(faq, settings))
+        # One tuple, swapped in one assignment: readers never see a FAQ with another's matcher
+        # (the third item is the FAQ's phrasing count, see `match`).
+        self._current = (faq, Matcher(faq, settings), _phrasings(faq))
         self._last_error: FaqError | None = None
 
     @property
@@ -48,6 +54,19 @@ class FaqStore:
     @property
     def matcher(self) -> Matcher:
         return self._current[1]
+
+    async def match(self, text: str, locale: str | None = None) -> Match:
+        """The current matcher's verdict on `text`.
+
+        Matching costs time in proportion to the FAQ's size and holds the GIL, so for
+        a FAQ of more than `inline_phrasings` phrasings it runs in a worker thread: the
+        event loop then waits at most one switch interval (5 ms) at a time instead of
+        the whole match. The matcher is taken once, so a reload meanwhile is harmless.
+        """
+        _faq, matcher, phrasings = self._current
+        if phrasings <= self._inline_phrasings:
+            return matcher.match(text, locale)
+        return await asyncio.to_thread(matcher.match, text, locale)
 
     @property
     def last_error(self) -> FaqError | None:
@@ -76,7 +95,7 @@ class FaqStore:
                 exc,
             )
             return False
-        self._current = (faq, Matcher(faq, self._settings))
+        self._current = (faq, Matcher(faq, self._settings), _phrasings(faq))
         self._last_error = None
         logger.info("FAQ %s reloaded: %d entries", self._path, len(faq.entries))
         return True
@@ -93,6 +112,10 @@ class FaqStore:
                 await asyncio.to_thread(self.reload_if_changed)
             except Exception:
                 logger.exception("FAQ %s: reload failed unexpectedly", self._path)
+
+
+def _phrasings(faq: Faq) -> int:
+    return sum(len(entry.all_questions()) for entry in faq.entries)
 
 
 def _snapshot(path: Path) -> _Snapshot:

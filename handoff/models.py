@@ -25,6 +25,7 @@ from handoff.states import (
 E = TypeVar("E", bound=StrEnum)
 
 OPEN_TICKET = "status IN ('open', 'claimed')"
+OUTBOX_PENDING = "status = 'pending'"
 
 
 class EnumText(TypeDecorator[E]):
@@ -165,7 +166,17 @@ class OutboxRow(Base):
     far it got (`OutboxStatus`)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_id", "status", "id"),
+        # The oldest pending row of a lane is found without grouping every pending row.
+        Index(
+            "ix_outbox_pending_lane",
+            "lane",
+            "id",
+            sqlite_where=text(OUTBOX_PENDING),
+            postgresql_where=text(OUTBOX_PENDING),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target: Mapped[OutboxTarget] = mapped_column(EnumText(OutboxTarget))
@@ -173,6 +184,8 @@ class OutboxRow(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     thread_id: Mapped[str | None] = mapped_column(String(64))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # The destination: rows of one lane go out one at a time, in id order.
+    lane: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(
         EnumText(OutboxStatus), default=OutboxStatus.PENDING
@@ -180,7 +193,8 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     # An attempt may have reached the platform (its worker died mid-send, or it timed out).
     in_doubt: Mapped[bool] = mapped_column(default=False)
-    due_at: Mapped[datetime]
+    # None: due at once (a new row), whatever the writer's clock says.
+    due_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
     sent_message_id: Mapped[str | None] = mapped_column(String(64))

@@ -45,6 +45,7 @@ class MessageKind(StrEnum):
     BOT = "bot"
     AGENT = "agent"
     NOTE = "note"
+    HELD = "held"  # a customer's message over the rate limit, relayed later in one batch
 
 
 class OutboxTarget(StrEnum):

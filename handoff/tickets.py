@@ -43,6 +43,21 @@ async def open_ticket(
     return ticket
 
 
+async def open_count_for_customer(session: AsyncSession, platform: str, user_id: str) -> int:
+    """How many tickets this customer has open or claimed, across all their chats."""
+    number = await session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(
+            Conversation.platform == platform,
+            Conversation.user_id == user_id,
+            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.CLAIMED)),
+        )
+    )
+    return int(number or 0)
+
+
 async def get_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
     """The ticket as the database has it now (re-read after a conditional UPDATE)."""
     return await session.get(Ticket, ticket_id, populate_existing=True)

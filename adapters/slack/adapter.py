@@ -159,7 +159,9 @@ class SlackAdapter:
             verify_requests=section.mode == "http",
         )
         if section.mode == "socket":
-            return SocketTransport(app, _require(section.app_token, "slack.app_token"))
+            return SocketTransport(
+                app, _require(section.app_token, "slack.app_token"), receiver.note_arrival
+            )
         return HttpTransport(app, section.http_listen, section.http_port)
 
     async def _close_session(self) -> None:

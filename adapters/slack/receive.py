@@ -38,6 +38,7 @@ from adapters.slack.inbound import (
 )
 from adapters.slack.people import People
 from adapters.slack.staff import ChannelMembers
+from bot.arrivals import Arrivals, Place
 from bot.contract import Action, Core, Event, Inbound
 
 _log = logging.getLogger("adapters.slack")
@@ -46,6 +47,7 @@ PLATFORM = "slack"
 PATIENCE = 2.5  # seconds the core may take to store an event: Slack waits 3
 NOT_STORED = 503
 _STOP_GRACE = 5.0  # seconds drain() waits for events being handed over
+_PLACE_TTL = 30.0  # seconds a place taken on arrival is kept for its listener
 
 _Parsed = TypeVar("_Parsed", Said, Pressed)
 
@@ -61,6 +63,8 @@ class SlackReceiver:
         staff_channel = rooms.staff_channel
         self._members = ChannelMembers(client, staff_channel) if staff_channel else None
         self._handling: set[asyncio.Task[Any]] = set()
+        self._arrivals = Arrivals()
+        self._early: dict[str, Place] = {}  # places taken by note_arrival, by message ts
 
     def bolt_app(self, *, signing_secret: str, verify_requests: bool) -> AsyncApp:
         app = AsyncApp(
@@ -84,11 +88,40 @@ class SlackReceiver:
 
     async def _on_message(self, event: dict[str, Any]) -> BoltResponse | None:
         said = _read(said_in_message, event, self._rooms, "message")
-        return None if said is None else await self._store(await self._inbound(said))
+        return None if said is None else await self._store_in_order(said)
 
     async def _on_mention(self, event: dict[str, Any]) -> BoltResponse | None:
         said = _read(said_in_mention, event, self._rooms, "app_mention")
-        return None if said is None else await self._store(await self._inbound(said))
+        return None if said is None else await self._store_in_order(said)
+
+    async def note_arrival(
+        self, _client: Any, message: dict[str, Any], _raw: str | None = None
+    ) -> None:
+        """Take a message's place in its chat's line the moment its envelope arrives
+        (Socket Mode calls this for every envelope, in order, before Bolt runs)."""
+        said = _said_in_envelope(message, self._rooms)
+        if said is None or said.message_id in self._early:
+            return
+        place = self._arrivals.enter(_order_key(said))
+        self._early[said.message_id] = place
+        # Should Bolt drop the event before a listener runs, the place still frees up.
+        asyncio.get_running_loop().call_later(_PLACE_TTL, self._expire, said.message_id, place)
+
+    def _expire(self, message_id: str, place: Place) -> None:
+        if self._early.get(message_id) is place:
+            del self._early[message_id]
+        place.leave()
+
+    async def _store_in_order(self, said: Said) -> BoltResponse | None:
+        """Look the sender up, then store: a chat's messages in the order they came,
+        however long each look-up (or Bolt's own middleware) takes."""
+        place = self._early.pop(said.message_id, None) or self._arrivals.enter(_order_key(said))
+        try:
+            inbound = await self._inbound(said)
+            await place.turn()
+            return await self._store(inbound)
+        finally:
+            place.leave()
 
     async def _on_button(
         self, ack: Callable[[], Awaitable[None]], body: dict[str, Any]
@@ -153,3 +186,24 @@ def _read(
     except MalformedEvent as exc:
         _log.warning("dropped a malformed slack %s: %s", kind, exc)
         return None
+
+
+def _order_key(said: Said) -> str:
+    return f"{said.chat_id}:{said.thread_id or ''}"
+
+
+def _said_in_envelope(message: Mapping[str, Any], rooms: Rooms) -> Said | None:
+    """The message a Socket Mode envelope carries, if the listeners will read one."""
+    payload = message.get("payload")
+    event = payload.get("event") if isinstance(payload, Mapping) else None
+    if message.get("type") != "events_api" or not isinstance(event, Mapping):
+        return None
+    kind = event.get("type")
+    parsers = {"message": said_in_message, "app_mention": said_in_mention}
+    parse = parsers.get(kind) if isinstance(kind, str) else None
+    if parse is None:
+        return None
+    try:
+        return parse(event, rooms)
+    except MalformedEvent:
+        return None  # the listener logs it

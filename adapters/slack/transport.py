@@ -10,7 +10,8 @@ runs.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -27,16 +28,26 @@ class Transport(Protocol):
     async def stop(self) -> None: ...
 
 
+EnvelopeListener = Callable[[Any, dict[str, Any], str | None], Awaitable[None]]
+
+
 class SocketTransport:
     """Socket Mode: a websocket the SDK keeps open (and reconnects) in the background."""
 
-    def __init__(self, app: AsyncApp, app_token: str) -> None:
+    def __init__(
+        self, app: AsyncApp, app_token: str, on_envelope: EnvelopeListener | None = None
+    ) -> None:
         self._app = app
         self._app_token = app_token
+        self._on_envelope = on_envelope
         self._handler: AsyncSocketModeHandler | None = None
 
     async def start(self) -> None:
         handler = AsyncSocketModeHandler(self._app, self._app_token)
+        if self._on_envelope is not None:
+            # Called for each envelope in the order it came, before Bolt's middleware
+            # (whose awaits may let a later envelope overtake an earlier one).
+            handler.client.message_listeners.insert(0, self._on_envelope)
         try:
             # Asking for the websocket URL first makes a bad app token fail start-up at
             # once, instead of the SDK retrying the connection forever.

@@ -93,7 +93,14 @@ def inbound_from(update: Update, origin: Origin) -> Inbound | None:
         message_id=str(message.message_id),
         from_staff_room=True,
         reply_to=_str_or_none(reply_to),
+        reply_to_bot=_replies_to_bot(message, origin),
     )
+
+
+def _replies_to_bot(message: Message, origin: Origin) -> bool:
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    return author is not None and author.is_bot and author.username == origin.bot_username
 
 
 def action_from(query: CallbackQuery, origin: Origin, *, is_staff: bool) -> Action | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.config import Config
 from bot.contract import Action, Button, Inbound, Rich, Sender, Span
@@ -14,7 +15,7 @@ from bot.i18n import Templates
 from bot.text import clean_text
 from faq.model import Entry
 from faq.store import FaqStore
-from handoff import tickets
+from handoff import messages, tickets
 from handoff.conversations import find_conversation, open_conversation
 from handoff.models import Conversation
 from handoff.states import ConversationState, MessageKind, TicketReason
@@ -43,6 +44,10 @@ class CustomerFlow:
                 conversation, self.templates.render("empty_message", conversation.locale)
             )
             return
+        if await self._flooding(turn, conversation):
+            turn.record(conversation, MessageKind.HELD, conversation.display_name, text)
+            return
+        await self._release_held(turn, conversation)
         turn.record(conversation, MessageKind.CUSTOMER, conversation.display_name, text)
         if conversation.state in WITH_STAFF and conversation.ticket_id is not None:
             await self._relay_to_thread(turn, conversation, conversation.ticket_id, text)
@@ -91,6 +96,42 @@ class CustomerFlow:
         if event.value.isdigit() and conversation.state == ConversationState.RATING:
             await self._rate(turn, conversation, int(event.value))
 
+    async def _flooding(self, turn: Turn, conversation: Conversation) -> bool:
+        """Over the per-customer rate limit? The first message over it is told, once."""
+        limits = self.config.limits
+        since = turn.now - timedelta(seconds=limits.window_seconds)
+        written = await messages.customer_count_since(turn.session, conversation.id, since)
+        if written < limits.messages:
+            return False
+        if written == limits.messages:
+            turn.tell_customer(
+                conversation, self.templates.render("slow_down", conversation.locale)
+            )
+        return True
+
+    async def _release_held(self, turn: Turn, conversation: Conversation) -> None:
+        """Messages held while the customer flooded join the transcript; a ticket's
+        thread gets them as one batch."""
+        held = await messages.release_held(turn.session, conversation.id)
+        if not held or conversation.state not in WITH_STAFF or conversation.ticket_id is None:
+            return
+        ticket = await tickets.get_ticket(turn.session, conversation.ticket_id)
+        if ticket is None:
+            return
+        turn.to_thread(
+            ticket,
+            self.templates.render(
+                "thread_customer_batch",
+                self.handoff.staff_locale,
+                name=conversation.display_name,
+                count=len(held),
+                text="\n".join(message.text for message in held),
+            ),
+        )
+
+    async def _held_released(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+        await self._release_held(turn, conversation)
+
     async def _not_staff(self, turn: Turn, conversation: Conversation, event: Action) -> None:
         turn.say(event.address, self.templates.render("not_staff", conversation.locale))
 
@@ -119,7 +160,7 @@ class CustomerFlow:
 
     async def _answer(self, turn: Turn, conversation: Conversation, text: str) -> None:
         locale = conversation.locale
-        match = self.faq.matcher.match(text[:MATCH_CHARS], locale)
+        match = await self.faq.match(text[:MATCH_CHARS], locale)
         if match.decision == "answer" and match.entry is not None:
             conversation.misses = 0
             self._give_answer(turn, conversation, match.entry)
@@ -214,6 +255,7 @@ _ON_ACTION: dict[ActionId, ActionHandler] = {
     ActionId.UNHELPFUL: CustomerFlow._did_not_help,
     ActionId.RATE: CustomerFlow._rated,
     ActionId.CLAIM: CustomerFlow._not_staff,
+    ActionId.RELEASE_HELD: CustomerFlow._held_released,
 }
 
 

@@ -56,6 +56,15 @@ class HandoffFlow:
                 ),
             )
             return
+        already_open = await tickets.open_count_for_customer(
+            turn.session, conversation.platform, conversation.user_id
+        )
+        if already_open >= self.config.limits.open_tickets:
+            turn.tell_customer(
+                conversation,
+                self.templates.render("too_many_tickets", conversation.locale, count=already_open),
+            )
+            return
         ticket = await tickets.open_ticket(
             turn.session,
             conversation,

@@ -11,11 +11,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.contract import Action, Address, Button, Inbound, Sender
 from bot.flows.actions import ActionId
 from bot.flows.handoff import HandoffFlow
 from bot.flows.turn import Turn, customer_address
 from bot.i18n import Templates
+from bot.retry_later import RetryLater
 from bot.text import clean_text
 from handoff import tickets
 from handoff.conversations import get_conversation
@@ -81,8 +84,7 @@ class StaffFlow:
             turn.session, event.platform, event.chat_id, event.thread_id, event.reply_to
         )
         if ticket is None:
-            if command is not None:
-                turn.say(event.address, self.templates.render("no_ticket_here", self.locale))
+            self._no_ticket(turn, event, command)
             return
         await tickets.remember_thread_message(
             turn.session, event.platform, event.chat_id, event.message_id, ticket.id
@@ -92,6 +94,26 @@ class StaffFlow:
         # Plain text in a ticket's thread is a reply to the customer.
         handler = _ON_TICKET[command or Command.REPLY]
         await handler(self, turn, ticket, event.sender, argument)
+
+    def _no_ticket(self, turn: Turn, event: Inbound, command: Command | None) -> None:
+        """A message in the staff room outside any known ticket thread.
+
+        Inside a thread, or replying to the bot, it most likely belongs to a ticket whose
+        card or relayed message the delivery worker has sent but not recorded yet: wait
+        for that instead of dropping what the agent wrote. If it stays unknown, a command
+        or a reply to the bot is answered; chat in a thread of the agents' own is left be.
+        """
+        if event.thread_id is not None or event.reply_to_bot:
+
+            async def say_unknown(session: AsyncSession) -> None:
+                if command is not None or event.reply_to_bot:
+                    Turn(session, turn.now).say(
+                        event.address, self.templates.render("reply_target_unknown", self.locale)
+                    )
+
+            raise RetryLater("the ticket of this staff message is not known yet", say_unknown)
+        if command is not None:
+            turn.say(event.address, self.templates.render("no_ticket_here", self.locale))
 
     async def on_action(self, turn: Turn, event: Action) -> None:
         if ActionId.parse(event.action_id) is ActionId.CLAIM and event.value.isdigit():

@@ -7,6 +7,7 @@ test moves by hand, so backoffs and leases expire exactly when the test says.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -94,7 +95,7 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 def worker(sessions: Sessions, adapter: RecordingAdapter, clock: Clock) -> Delivery:
-    return Delivery(sessions, {adapter.platform: adapter}, clock, lease_seconds=60.0)
+    return Delivery(sessions, {adapter.platform: adapter}, clock=clock, lease_seconds=60.0)
 
 
 async def test_a_due_row_is_leased_sent_and_marked_sent(sessions: Sessions) -> None:
@@ -174,7 +175,7 @@ async def test_a_permanent_failure_parks_the_row(sessions: Sessions) -> None:
 async def test_a_row_for_a_platform_not_running_is_parked(sessions: Sessions) -> None:
     clock = Clock()
     await enqueue(sessions, clock, "c1", "nowhere")
-    delivery = Delivery(sessions, {}, clock)
+    delivery = Delivery(sessions, {}, clock=clock)
 
     assert await delivery.deliver_once() == 1
 
@@ -187,7 +188,7 @@ async def test_a_send_that_may_have_arrived_is_resent_flagged(sessions: Sessions
     clock, adapter = Clock(), RecordingAdapter()
     adapter.failures.append(DeliveryError("timed out", maybe_sent=True))
     await enqueue(sessions, clock, "c1", "did it arrive?")
-    delivery = Delivery(sessions, {"test": adapter}, clock, retry_seconds=1.0)
+    delivery = Delivery(sessions, {"test": adapter}, clock=clock, retry_seconds=1.0)
 
     assert await delivery.deliver_once() == 1
     [row] = await rows(sessions)
@@ -257,3 +258,143 @@ async def test_one_destination_goes_out_in_order_even_after_a_failure(
 
     assert [s.text for s in adapter.sent] == ["one", "two", "three"]
     assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT] * 3
+
+
+# --- the continuous worker, on the database's clock ------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def running(*deliveries: Delivery) -> AsyncIterator[None]:
+    """Run workers in the background (`Delivery.run`), cancelled on the way out."""
+    tasks = [asyncio.create_task(d.run()) for d in deliveries]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def until_sent(sessions: Sessions, count: int) -> None:
+    """Wait until `count` rows are marked sent (a send is recorded before its mark)."""
+
+    async def poll() -> None:
+        while [r.status for r in await rows(sessions)].count(OutboxStatus.SENT) < count:
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), SAFETY_SECONDS)
+
+
+async def lease_until(sessions: Sessions) -> datetime | None:
+    [row] = await rows(sessions)
+    return row.lease_until
+
+
+async def test_a_blocked_destination_never_holds_back_rows_to_others(sessions: Sessions) -> None:
+    """A send that never returns (a platform sleeping out a long Retry-After) must not
+    delay rows to other chats, including rows decided while it hangs."""
+    clock, adapter = Clock(), GatedAdapter()
+    adapter.held["staff"] = asyncio.Event()
+    delivery = Delivery(sessions, {adapter.platform: adapter})
+    chats = [f"c{n}" for n in range(5)]
+
+    async with running(delivery):
+        await enqueue(sessions, clock, "staff", "card 1")
+        await enqueue(sessions, clock, "staff", "card 2")
+        delivery.wake()
+        await until(lambda: adapter.started == ["staff"])
+        for n in range(20):
+            await enqueue(sessions, clock, chats[n % 5], f"answer {n}")
+            delivery.wake()
+        await until(lambda: len(adapter.sent) == 20)
+        sent_while_blocked = list(adapter.sent)
+        adapter.held["staff"].set()
+        await until_sent(sessions, 22)
+
+    assert sorted(s.text for s in sent_while_blocked) == sorted(f"answer {n}" for n in range(20))
+    for n, chat in enumerate(chats):
+        in_chat = [s.text for s in sent_while_blocked if s.out.to.chat_id == chat]
+        assert in_chat == [f"answer {i}" for i in range(n, 20, 5)]
+    assert adapter.started.count("staff") == 2  # "card 2" waited for "card 1"
+    assert [s.text for s in adapter.sent[20:]] == ["card 1", "card 2"]
+    assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT] * 22
+
+
+async def test_a_dead_workers_row_is_retried_within_one_short_lease(sessions: Sessions) -> None:
+    clock, hanging = Clock(), GatedAdapter()
+    hanging.held["c1"] = asyncio.Event()
+    await enqueue(sessions, clock, "c1", "orphan")
+    dead = Delivery(sessions, {hanging.platform: hanging}, lease_seconds=1.0)
+    async with running(dead):
+        await until(lambda: hanging.started == ["c1"])
+    # The worker is gone mid-send, without marking the row (its heartbeat stopped too).
+    assert await lease_until(sessions) is not None
+
+    survivor = RecordingAdapter()
+    async with running(Delivery(sessions, {survivor.platform: survivor}, lease_seconds=1.0)):
+        await until_sent(sessions, 1)
+
+    [sent] = survivor.sent
+    assert (sent.text, sent.out.maybe_sent) == ("orphan", True)
+    assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT]
+    assert hanging.sent == []
+
+
+async def test_a_live_worker_keeps_its_row_however_long_the_send_takes(
+    sessions: Sessions,
+) -> None:
+    """The heartbeat renews the short lease, so a second worker never takes the row over."""
+    clock, adapter = Clock(), GatedAdapter()
+    adapter.held["c1"] = asyncio.Event()
+    await enqueue(sessions, clock, "c1", "slow but alive")
+    workers = [Delivery(sessions, {adapter.platform: adapter}, lease_seconds=1.5) for _ in "ab"]
+
+    async with running(*workers):
+        await until(lambda: adapter.started == ["c1"])
+        first = await lease_until(sessions)
+        assert first is not None
+        renewed = first
+
+        async def three_leases_later() -> None:
+            nonlocal renewed
+            while (renewed - first).total_seconds() < 4.5:
+                await asyncio.sleep(0.1)
+                renewed = await lease_until(sessions) or renewed
+
+        await asyncio.wait_for(three_leases_later(), SAFETY_SECONDS)
+        adapter.held["c1"].set()
+        await until_sent(sessions, 1)
+
+    assert adapter.started == ["c1"]
+    [sent] = adapter.sent
+    assert sent.out.maybe_sent is False
+    assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT]
+
+
+@pytest.mark.parametrize("skew_hours", [1, -1])
+async def test_a_skewed_clock_neither_stalls_a_chat_nor_sends_twice(
+    sessions: Sessions, skew_hours: int
+) -> None:
+    """Rows decided by a process whose clock is an hour off go out at once; a backoff runs
+    on the database's clock (not an hour long); two workers send each row once, in order."""
+    skewed = Clock(datetime.now(UTC) + timedelta(hours=skew_hours))
+    adapter = RecordingAdapter()
+    adapter.failures.append(DeliveryError("429", retry_after=0.2))
+    texts = [f"{chat}-{n}" for n in range(3) for chat in ("c1", "c2")]
+    for text in texts:
+        await enqueue(sessions, skewed, text[:2], text)
+    workers = [
+        Delivery(sessions, {adapter.platform: adapter}, lease_seconds=1.0, retry_seconds=0.05)
+        for _ in "ab"
+    ]
+
+    async with running(*workers):
+        await until_sent(sessions, len(texts))
+        await asyncio.sleep(0.3)  # room for a second, wrong send to show up
+
+    assert sorted(s.text for s in adapter.sent) == sorted(texts)
+    for chat in ("c1", "c2"):
+        assert [s.text for s in adapter.sent if s.out.to.chat_id == chat] == [
+            f"{chat}-{n}" for n in range(3)
+        ]
+    assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT] * len(texts)

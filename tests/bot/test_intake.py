@@ -140,7 +140,7 @@ async def test_a_database_outage_is_a_wait_not_a_loss(postgres_url: str) -> None
         await upgrade(engine)
         sessions = make_sessions(engine)
         recorder = Recorder()
-        outage = Outage()
+        outage = Outage(settle=0.0)
         intake = Intake(sessions, recorder, concurrency=2, outage=outage)
         await intake.receive(message(1, 0))
         await intake.idle()

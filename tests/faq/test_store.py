@@ -118,3 +118,31 @@ async def test_watch_picks_up_changes_until_cancelled(tmp_path: Path) -> None:
     with pytest.raises(asyncio.CancelledError):
         await watcher
     assert watcher.cancelled()
+
+
+@pytest.mark.parametrize("inline_phrasings", [100, 0])
+async def test_async_match_serves_the_reloaded_faq(tmp_path: Path, inline_phrasings: int) -> None:
+    """The same verdict inline (small FAQ) and in a worker thread (0: every FAQ is large),
+    before and after a real edit of the file."""
+    file = tmp_path / "faq.yaml"
+    write(
+        file,
+        entry("shipping", "How long does shipping take", "Two days."),
+        entry("pay", "Can I pay with PayPal", "Yes."),
+    )
+    store = FaqStore(file, SETTINGS, inline_phrasings=inline_phrasings)
+    found = await store.match("how long does shipping take", "en")
+    assert found == store.matcher.match("how long does shipping take", "en")
+    assert found.entry is not None
+    assert found.entry.answer["en"] == "Two days."
+
+    write(
+        file,
+        entry("shipping", "How long does shipping take", "Next day."),
+        entry("pay", "Can I pay with PayPal", "Yes."),
+    )
+    assert store.reload_if_changed() is True
+    found = await store.match("how long does shipping take")
+    assert found.entry is not None
+    assert found.entry.answer["en"] == "Next day."
+    assert (await store.match("what is the weather on mars")).decision == "none"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from handoff import outbox
 from handoff.models import OutboxRow
+from handoff.states import OutboxTarget
 from tests.fakes.seed import seed_ticket
 from tests.handoff.conftest import Sessions
 
@@ -43,8 +44,9 @@ async def put(
 
 
 async def lease(
-    sessions: Sessions, owner: str = "w1", now: datetime = T0, limit: int = 10
+    sessions: Sessions, owner: str = "w1", now: datetime | None = T0, limit: int = 10
 ) -> list[int]:
+    """Lease at a pinned moment (`now=None`: on the database's clock)."""
     async with sessions() as session, session.begin():
         return [row.id for row in await outbox.lease_due(session, owner, now, LEASE, limit)]
 
@@ -57,7 +59,7 @@ async def sent(sessions: Sessions, row_id: int) -> None:
 async def fail(
     sessions: Sessions,
     row_id: int,
-    now: datetime = T0,
+    now: datetime | None = T0,
     *,
     retry_after: float | None = None,
     permanent: bool = False,
@@ -366,3 +368,74 @@ async def test_a_send_that_may_have_arrived_stays_in_doubt_until_sent(sessions: 
     async with sessions() as session, session.begin():
         [again] = await outbox.lease_due(session, "w1", at(10), LEASE, 10)
     assert again.in_doubt is True
+
+
+# --- the database's clock ----------------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+async def test_a_new_row_is_due_at_once_whatever_the_writers_clock(sessions: Sessions) -> None:
+    """The deciding process's clock an hour ahead (or behind) must not hold the row back."""
+    ids = []
+    for skew in (3600, -3600):
+        async with sessions() as session, session.begin():
+            row = outbox.enqueue(
+                session,
+                target=OutboxTarget.ADDRESS,
+                platform="telegram",
+                chat_id=f"skew{skew}",
+                payload={"text": [], "buttons": []},
+                now=utc_now() + timedelta(seconds=skew),
+            )
+            await session.flush()
+            ids.append(row.id)
+
+    assert await lease(sessions, now=None) == ids
+
+
+async def test_leases_and_backoffs_run_on_the_database_clock(sessions: Sessions) -> None:
+    row_id = await put(sessions, "c1")
+    before = utc_now()
+    assert await lease(sessions, "w1", now=None) == [row_id]
+    assert await lease(sessions, "w2", now=None) == []
+
+    leased = await load(sessions, row_id)
+    assert leased.lease_until is not None
+    # In UTC, from the database: within a minute of this machine's (same host) UTC clock.
+    assert abs(leased.lease_until - (before + timedelta(seconds=LEASE))) < timedelta(minutes=1)
+
+    backed_off = await fail(sessions, row_id, None, retry_after=3600)
+    assert backed_off.due_at is not None
+    assert abs(backed_off.due_at - (before + timedelta(hours=1))) < timedelta(minutes=1)
+    assert await lease(sessions, "w2", now=None) == []
+
+
+async def test_a_heartbeat_renews_only_the_owners_live_leases(sessions: Sessions) -> None:
+    mine, other = await put(sessions, "c1"), await put(sessions, "c2")
+    assert await lease(sessions, "w1", limit=1) == [mine]
+    assert await lease(sessions, "w2", limit=1) == [other]
+
+    async with sessions() as session, session.begin():
+        await outbox.renew(session, "w1", [mine, other], at(50), LEASE)
+
+    assert (await load(sessions, mine)).lease_until == at(50 + LEASE)
+    assert (await load(sessions, other)).lease_until == at(LEASE)
+    assert await lease(sessions, "w3", now=at(LEASE + 1)) == [other]
+
+
+async def test_sent_marks_are_written_for_a_batch_at_once(sessions: Sessions) -> None:
+    ids = [await put(sessions, f"c{n}") for n in range(3)]
+    assert await lease(sessions) == ids
+
+    async with sessions() as session, session.begin():
+        await outbox.mark_sent_many(session, {row_id: f"m{row_id}" for row_id in ids[:2]})
+
+    marked = [await load(sessions, row_id) for row_id in ids]
+    assert [(r.status, r.sent_message_id, r.lease_owner) for r in marked] == [
+        ("sent", f"m{ids[0]}", None),
+        ("sent", f"m{ids[1]}", None),
+        ("pending", None, "w1"),
+    ]

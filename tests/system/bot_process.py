@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -35,6 +36,7 @@ QUESTIONS = {
     "How can I contact you?": "Right here in this chat",
 }
 STOP_SECONDS = 20.0
+_HEALTH_LINE = re.compile(r"health endpoint on http://[^:]+:(\d+)/healthz")
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
@@ -45,9 +47,11 @@ def write_config(
     *,
     lease_seconds: float,
     slack: dict[str, Any] | None = None,
+    health: bool = False,
 ) -> Path:
     """A Slack-only configuration whose staff room is STAFF_CHANNEL; fast retries.
-    `slack` adds or overrides keys of the slack section (e.g. HTTP mode)."""
+    `slack` adds or overrides keys of the slack section (e.g. HTTP mode); `health`
+    serves /healthz on a port the OS picks (see `Bots.health_port`)."""
     data: dict[str, Any] = {
         "faq": {"path": str(EXAMPLE_FAQ)},
         "hours": {"always_open": True},
@@ -61,7 +65,7 @@ def write_config(
             "api_base_url": fake.base_url,
         }
         | (slack or {}),
-        "health": {"enabled": False},
+        "health": {"enabled": health, "listen": "127.0.0.1", "port": 0},
         "logging": {"format": "text", "level": "INFO"},
     }
     path = folder / "supportbot.yaml"
@@ -119,6 +123,17 @@ class Bots:
         """SIGTERM, as an orchestrator stops it; returns the exit code."""
         process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(process.wait(), STOP_SECONDS)
+
+    def log_of(self, index: int) -> str:
+        """The log of the `index`-th process started (0: the first), so far."""
+        return self._logs[index].read_text(errors="replace")
+
+    async def health_port(self, index: int, *, timeout: float = STOP_SECONDS) -> int:
+        """The port of that process's /healthz, from its start-up log line."""
+        async with asyncio.timeout(timeout):
+            while (found := _HEALTH_LINE.search(self.log_of(index))) is None:
+                await asyncio.sleep(0.05)
+        return int(found.group(1))
 
     def logs(self) -> str:
         return "\n".join(

@@ -11,16 +11,9 @@ import yaml
 
 from tests.conftest import EXAMPLE_FAQ
 from tests.fakes.telegram_api import FakeTelegramApi, FakeUser
+from tests.system.burst import ASKED
 
 STAFF_GROUP = -100777
-# Five questions from the example FAQ, and words their answers start with.
-ASKED = {
-    "How do I reset my password?": "On the login page",
-    "Can I order as a guest?": "No, you can order as a guest",
-    "How can I contact you?": "Right here in this chat",
-    "Where is my order?": "As soon as your parcel leaves",
-    "What are your support hours?": "Our team answers Monday",
-}
 CUSTOMERS = tuple(FakeUser(7000 + n, f"Customer{n:02d}", language_code="en") for n in range(40))
 
 

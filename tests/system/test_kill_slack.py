@@ -23,15 +23,8 @@ import pytest
 
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.system.bot_process import Bots, bots, wait_until_delivered, write_config
+from tests.system.burst import ASKED
 
-# Five questions from the example FAQ, and words their answers start with.
-ASKED = {
-    "How do I reset my password?": "On the login page",
-    "Can I order as a guest?": "No, you can order as a guest",
-    "How can I contact you?": "Right here in this chat",
-    "Where is my order?": "As soon as your parcel leaves",
-    "What are your support hours?": "Our team answers Monday",
-}
 CUSTOMERS = tuple((f"UK{n:02d}", f"DK{n:02d}") for n in range(40))
 TOTAL = len(CUSTOMERS) * len(ASKED)
 KILL_AFTER = 30  # answers out before the kill

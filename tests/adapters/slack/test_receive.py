@@ -28,6 +28,7 @@ from tests.adapters.slack.conftest import (
 from tests.fakes.slack_api import FakeSlack, HttpAttempt
 
 HOLD = "hold this one"
+OTHER_DM = "DOTHER"
 
 
 class HoldingCore(RecordingCore):
@@ -88,7 +89,8 @@ async def test_http_answers_only_after_the_core_stored_the_event(fake: FakeSlack
         held = fake.message_event(DM, CUSTOMER, HOLD)
         first = asyncio.create_task(fake.deliver_event(events_url(slack), held))
         await asyncio.wait_for(core.holding.wait(), 5)
-        later = fake.message_event(DM, CUSTOMER, "not held")
+        # Another chat is not held up (one chat's messages wait for each other).
+        later = fake.message_event(OTHER_DM, CUSTOMER, "not held")
         assert await fake.deliver_event(events_url(slack), later) == 200
 
         assert not first.done()
@@ -128,17 +130,22 @@ async def test_a_socket_envelope_is_acked_only_after_the_core_returned(fake: Fak
     try:
         held = await fake.push_event(fake.message_event(DM, CUSTOMER, HOLD))
         await asyncio.wait_for(core.holding.wait(), 5)
-        later = await fake.push_event(fake.message_event(DM, CUSTOMER, "not held"))
+        behind = await fake.push_event(fake.message_event(DM, CUSTOMER, "same chat, later"))
+        later = await fake.push_event(fake.message_event(OTHER_DM, CUSTOMER, "not held"))
         await fake.wait_for_ack(later)
 
-        assert held not in fake.acks
+        assert held not in fake.acks and behind not in fake.acks
         core.release.set()
         await fake.wait_for_ack(held)
+        await fake.wait_for_ack(behind)
     finally:
         core.release.set()
         await slack.stop()
 
-    assert len(core.events) == 2
+    # One chat's messages reach the core in the order they came.
+    texts = [e.text for e in core.events if e.chat_id == DM]
+    assert texts == [HOLD, "same chat, later"]
+    assert len(core.events) == 3
 
 
 async def test_a_press_that_cannot_be_stored_is_not_acked_over_socket_mode(
