@@ -36,6 +36,7 @@ from tests.system.burst import ASKED
 TITLE = "Burst through a platform (Slack, Socket Mode)"
 CUSTOMERS, QUESTIONS = 40, 5
 QUICK_CUSTOMERS, QUICK_QUESTIONS = 8, 2
+FLOOD, QUICK_FLOOD = 1000, 50
 REFUSED_SHARE = 0.2
 WAIT_SECONDS = 90.0  # for all answers of one run
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -107,7 +108,16 @@ class TimedSlack(FakeSlack):
                 await self._progress.wait()
 
 
-async def _burst(url: str, customers: int, per_customer: int, share: float) -> Burst:
+async def _flood(fake: TimedSlack, messages: int) -> None:
+    """One more customer sends `messages` messages as fast as the socket takes them."""
+    fake.add_user("UFLOOD", "flooder")
+    for number in range(messages):
+        await fake.push_event(fake.message_event("DFLOOD", "UFLOOD", f"spam {number}"))
+
+
+async def _burst(
+    url: str, customers: int, per_customer: int, share: float, flood: int = 0
+) -> Burst:
     from adapters.slack import SlackAdapter  # slack_bolt loads only when this section runs
 
     questions = list(ASKED)[:per_customer]
@@ -123,7 +133,9 @@ async def _burst(url: str, customers: int, per_customer: int, share: float) -> B
         try:
             await fake.wait_connections(1, timeout=WAIT_SECONDS)
             began = time.perf_counter()
-            await asyncio.gather(*(fake.ask(u, dm, questions) for u, dm in people))
+            await asyncio.gather(
+                _flood(fake, flood), *(fake.ask(u, dm, questions) for u, dm in people)
+            )
             with contextlib.suppress(TimeoutError):  # the table shows what was answered
                 await fake.until_answered()
         finally:
@@ -137,9 +149,11 @@ async def _burst(url: str, customers: int, per_customer: int, share: float) -> B
     return Burst(len(fake.asked), len(latency), last - began, latency, fake.refused)
 
 
-async def _burst_on(scratch: Scratch, customers: int, per_customer: int, share: float) -> Burst:
+async def _burst_on(
+    scratch: Scratch, customers: int, per_customer: int, share: float, flood: int
+) -> Burst:
     async with scratch() as url:
-        return await _burst(url, customers, per_customer, share)
+        return await _burst(url, customers, per_customer, share, flood)
 
 
 @contextlib.contextmanager
@@ -158,11 +172,12 @@ def _isolated() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _row(database: str, share: float, burst: Burst) -> tuple[str, ...]:
+def _row(database: str, share: float, flood: int, burst: Burst) -> tuple[str, ...]:
     rate = burst.answered / burst.seconds if burst.seconds > 0 else 0.0
     return (
         database,
         f"{share:.0%} ({burst.refused})",
+        f"{flood:,}",
         str(burst.questions),
         str(burst.answered),
         f"{rate:,.1f}",
@@ -177,15 +192,17 @@ def run(options: BenchOptions) -> Table:
     rows: list[tuple[str, ...]] = []
     notes = [
         f"{customers} customers x {per_customer} questions pushed at once over Socket Mode; "
-        "latency: question pushed -> answer posted; 429s: share of sends refused (count)"
+        "latency: question pushed -> answer posted; 429s: share of sends refused (count); "
+        "flood: messages one more customer sends meanwhile (not in the figures)"
     ]
+    flood_size = QUICK_FLOOD if options.quick else FLOOD
     with _isolated():
         for database, scratch in DATABASES:
             try:
-                for share in (0.0, REFUSED_SHARE):
-                    burst = asyncio.run(_burst_on(scratch, customers, per_customer, share))
-                    rows.append(_row(database, share, burst))
+                for share, flood in ((0.0, 0), (REFUSED_SHARE, 0), (0.0, flood_size)):
+                    burst = asyncio.run(_burst_on(scratch, customers, per_customer, share, flood))
+                    rows.append(_row(database, share, flood, burst))
             except DatabaseUnavailable as unavailable:
                 notes.append(f"skipped: {unavailable}")
-    header = ("database", "429s", "questions", "answered", "answers/s", "p50 ms", "p95 ms")
+    header = ("database", "429s", "flood", "questions", "answered", "answers/s", "p50 ms", "p95 ms")
     return Table(TITLE, header, tuple(rows), "\n".join(notes))

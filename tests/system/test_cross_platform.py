@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,6 +68,7 @@ def cross_platform_config(
     telegram: FakeTelegramApi,
     slack: FakeSlack,
     discord: FakeDiscord | None = None,
+    spool_dir: Path | None = None,
 ) -> Config:
     """Slack is the staff room; Telegram (and Discord, when given) serve customers."""
     data: dict[str, Any] = {
@@ -96,6 +98,8 @@ def cross_platform_config(
             "api_base_url": discord.api_url,
             "guild_ready_timeout": 0.05,
         }
+        if spool_dir is not None:
+            data["discord"]["spool_dir"] = str(spool_dir)
     env = {
         "TELEGRAM_BOT_TOKEN": telegram.token,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -268,9 +272,13 @@ async def test_telegram_customer_served_from_a_slack_staff_room(
 
 
 async def test_three_platforms_share_one_slack_staff_room(
-    telegram: FakeTelegramApi, slack: FakeSlack, discord: FakeDiscord, sqlite_url: str
+    telegram: FakeTelegramApi,
+    slack: FakeSlack,
+    discord: FakeDiscord,
+    sqlite_url: str,
+    tmp_path: Path,
 ) -> None:
-    config = cross_platform_config(sqlite_url, telegram, slack, discord)
+    config = cross_platform_config(sqlite_url, telegram, slack, discord, tmp_path / "spool")
     alice = discord.user(discord.new_id(), "alice")
     dm = discord.dm_channel(alice)["id"]
     async with running(config) as runtime:
