@@ -138,6 +138,9 @@ async def _burst(
             )
             with contextlib.suppress(TimeoutError):  # the table shows what was answered
                 await fake.until_answered()
+            await fake.wait_redelivered(timeout=WAIT_SECONDS)  # every envelope acked
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(runtime.core.idle(), WAIT_SECONDS)
         finally:
             await runtime.stop()
     latency = sorted(

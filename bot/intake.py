@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.arrivals import Arrivals
-from bot.contract import Event, NotStored
-from bot.event_codec import UnreadableEvent, decode_event, encode_event, event_key, lane_of
+from bot.contract import Event
+from bot.event_codec import UnreadableEvent, decode_event, lane_of
+from bot.inbox_writer import InboxWriter
 from bot.outage import Backoff, Outage, describe, is_outage
 from bot.retry_later import RetryLater
 from handoff import inbox
@@ -52,6 +53,7 @@ class Intake:
         self._slots = asyncio.Semaphore(concurrency)
         self._outage = outage
         self._on_handled = on_handled
+        self._writer = InboxWriter(sessions, outage)
         self._arrivals = Arrivals()  # a lane's events are stored in the order received
         self._active: set[str] = set()
         self._again: set[str] = set()
@@ -67,39 +69,11 @@ class Intake:
         place = self._arrivals.enter(lane)
         try:
             await place.turn()
-            new_id = await self._store(event, lane, patience)
+            new_id = await self._writer.store(event, lane, patience)
         finally:
             place.leave()
         if new_id is not None:
             self.schedule(lane)
-
-    async def _store(self, event: Event, lane: str, patience: float | None) -> int | None:
-        """The inbox row's id (None: stored before), retried while the database is away."""
-        loop = asyncio.get_running_loop()
-        deadline = None if patience is None else loop.time() + patience
-        backoff = Backoff()
-        while True:
-            try:
-                async with self._sessions() as session, session.begin():
-                    new_id = await inbox.store(
-                        session,
-                        platform=event.platform,
-                        chat_id=event.chat_id,
-                        event_key=event_key(event),
-                        lane=lane,
-                        payload=encode_event(event),
-                        now=_utc_now(),
-                    )
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                self._outage.failed(exc)
-                if deadline is not None and loop.time() + backoff.next_wait > deadline:
-                    raise NotStored(self._outage.reason or "database unreachable") from exc
-                await backoff.wait()
-                continue
-            self._outage.recovered()
-            return new_id
 
     def schedule(self, lane: str) -> None:
         """Make sure a task works on `lane` (a running one takes another look)."""
@@ -166,6 +140,7 @@ class Intake:
         await self._idle.wait()
 
     async def stop(self) -> None:
+        await self._writer.stop()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

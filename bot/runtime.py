@@ -71,7 +71,7 @@ class Runtime:
         self.core = Intake(
             self._sessions,
             self.router.route,
-            concurrency=config.database.workers,
+            concurrency=_handled_at_once(config),
             outage=self.outage,
             on_handled=self.delivery.wake,
         )
@@ -183,3 +183,11 @@ class Runtime:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+
+def _handled_at_once(config: Config) -> int:
+    """SQLite writes one transaction at a time and does not queue its writers fairly (the
+    one that just committed wins the lock again while the others sleep), so a customer
+    flooding one lane would starve the rest. One handler at a time, taking lanes in turn
+    (the intake's slots are first come, first served), is both fair and as fast."""
+    return 1 if config.database.url.startswith("sqlite") else config.database.workers
