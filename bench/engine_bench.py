@@ -4,7 +4,7 @@ A Runtime with a recording platform (no network) and the example FAQ; customers
 write at the same time, each waiting for its previous message to be handled, and
 ask the FAQ's English questions. The delivery worker runs alongside as in
 production; the wall time runs until the outbox is drained, so msgs/s counts
-messages handled and answered. p50/p99 are one `handle()` call (one transaction).
+messages handled and answered. p50/p99 are one `receive()` call (storing the event).
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def run(options: BenchOptions) -> Table:
     rows: list[tuple[str, ...]] = []
     notes = [
         f"{customers} customers writing at once, {per_customer} FAQ questions each; "
-        "msgs/s until every reply is delivered; p50/p99: one receive() call (the event stored; handling runs behind it)"
+        "msgs/s until every reply is delivered; "
+        "p50/p99: one receive() call (the event stored; handling runs behind it)"
     ]
     for database, scratch in DATABASES:
         try:
