@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.contract import Action, Event, Inbound, NotStored, Sender
+from bot.event_codec import lane_of
+from bot.inbox_writer import InboxWriter
 from bot.intake import GIVE_UP_AFTER, Intake
 from bot.outage import Outage
 from handoff import inbox
@@ -92,21 +94,17 @@ async def test_a_redelivered_event_is_handled_once(sessions: object) -> None:
 
 
 async def test_rows_left_by_a_dead_process_are_handled_on_recovery(sessions: object) -> None:
-    stuck = asyncio.Event()
-
-    async def never_finishes(session: AsyncSession, event: Event) -> None:
-        await stuck.wait()
-
-    dead = Intake(sessions, never_finishes, concurrency=2, outage=Outage())  # type: ignore[arg-type]
+    # The process stored three events (and acknowledged them), then died before
+    # handling any.
+    writer = InboxWriter(sessions, Outage())  # type: ignore[arg-type]
     for number in range(3):
-        await dead.receive(message(7, number))
-    await asyncio.sleep(0.05)
-    await dead.stop()  # the process dies mid-handling: its transaction never commits
+        event = message(7, number)
+        assert await writer.store(event, lane_of(event), None) is not None
 
     recorder = Recorder()
     fresh = Intake(sessions, recorder, concurrency=2, outage=Outage())  # type: ignore[arg-type]
     assert await fresh.recover() == 1
-    await fresh.idle()
+    await asyncio.wait_for(fresh.idle(), 30)
     assert recorder.handled["C7"] == ["7.0", "7.1", "7.2"]
     async with sessions() as session:  # type: ignore[operator]
         assert (await inbox.counts(session))["pending"] == 0
