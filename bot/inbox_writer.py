@@ -16,7 +16,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.contract import Event, NotStored
 from bot.event_codec import encode_event, event_key
@@ -35,8 +35,8 @@ class _Waiting:
 
 
 class InboxWriter:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], outage: Outage) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine, outage: Outage) -> None:
+        self._engine = engine
         self._outage = outage
         self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
@@ -84,10 +84,10 @@ class InboxWriter:
 
     async def _commit(self, batch: list[_Waiting]) -> list[int | None]:
         now = datetime.now(UTC).replace(tzinfo=None)
-        async with self._sessions() as session, session.begin():
+        async with self._engine.begin() as conn:
             return [
                 await inbox.store(
-                    session,
+                    conn,
                     platform=waiting.event.platform,
                     chat_id=waiting.event.chat_id,
                     event_key=event_key(waiting.event),

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.arrivals import Arrivals
 from bot.contract import Event
@@ -32,7 +32,8 @@ from handoff import inbox
 
 log = logging.getLogger("bot.intake")
 
-Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+# Handles one event in the caller's transaction; the ids of the outbox rows it wrote.
+Handler = Callable[[AsyncConnection, Event], Awaitable[Sequence[int]]]
 
 GIVE_UP_AFTER = 5  # attempts at an event the flows keep failing on, then it is parked
 RECOVER_BATCH = 1000
@@ -41,19 +42,20 @@ RECOVER_BATCH = 1000
 class Intake:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         handle: Handler,
         *,
         concurrency: int,
         outage: Outage,
-        on_handled: Callable[[], None] = lambda: None,
+        on_handled: Callable[[Sequence[int]], None] = lambda ids: None,
     ) -> None:
-        self._sessions = sessions
+        """`on_handled` gets the outbox rows of each handled event once committed."""
+        self._engine = engine
         self._handle = handle
         self._slots = asyncio.Semaphore(concurrency)
         self._outage = outage
         self._on_handled = on_handled
-        self._writer = InboxWriter(sessions, outage)
+        self._writer = InboxWriter(engine, outage)
         self._arrivals = Arrivals()  # a lane's events are stored in the order received
         self._active: set[str] = set()
         self._again: set[str] = set()
@@ -92,8 +94,8 @@ class Intake:
         backoff = Backoff()
         while True:
             try:
-                async with self._sessions() as session:
-                    lanes = await inbox.pending_lanes(session, RECOVER_BATCH)
+                async with self._engine.connect() as conn:
+                    lanes = await inbox.pending_lanes(conn, RECOVER_BATCH)
             except Exception as exc:
                 if not is_outage(exc):
                     raise
@@ -126,8 +128,8 @@ class Intake:
         """One small write: when it works, the outage is over (a full disk still lets
         reads through, so only a write can tell)."""
         try:
-            async with self._sessions() as session, session.begin():
-                await inbox.probe_write(session)
+            async with self._engine.begin() as conn:
+                await inbox.probe_write(conn)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -170,24 +172,22 @@ class Intake:
         async with self._slots:
             while True:
                 row_id: int | None = None
+                written: Sequence[int] = ()
                 try:
-                    async with self._sessions() as session, session.begin():
-                        await inbox.lock_lane(session, lane)
-                        row = await inbox.next_in_lane(session, lane)
-                        if row is None:
-                            found = False
-                        else:
-                            row_id = row.id
-                            found = True
-                            if await inbox.take(session, row.id, _utc_now()):
-                                await self._handle(session, decode_event(row.payload))
+                    async with self._engine.begin() as conn:
+                        await inbox.lock_lane(conn, lane)
+                        taken = await inbox.take_next(conn, lane, _utc_now())
+                        if taken is not None:
+                            row_id, payload = taken
+                            written = await self._handle(conn, decode_event(payload))
+                    found = taken is not None
                 except RetryLater as later:
                     waited += 1
                     if waited < later.attempts or row_id is None:
                         await asyncio.sleep(later.delay)
                         continue
                     log.warning("inbox row %d: %s; gave up waiting", row_id, later)
-                    await self._give_up_waiting(row_id, later)
+                    written = await self._give_up_waiting(row_id, later)
                     found = True
                 except Exception as exc:
                     if is_outage(exc):
@@ -200,20 +200,20 @@ class Intake:
                     await backoff.wait()
                     continue
                 self._outage.recovered()
-                if found:
-                    self._on_handled()
+                if written:
+                    self._on_handled(written)
                 return found
 
-    async def _give_up_waiting(self, row_id: int, later: RetryLater) -> None:
+    async def _give_up_waiting(self, row_id: int, later: RetryLater) -> Sequence[int]:
         """The event is done with: its flow's fallback runs in the transaction that
         takes it."""
         backoff = Backoff()
         while True:
             try:
-                async with self._sessions() as session, session.begin():
-                    if await inbox.take(session, row_id, _utc_now()):
-                        await later.fallback(session)
-                return
+                async with self._engine.begin() as conn:
+                    if await inbox.take(conn, row_id, _utc_now()):
+                        return await later.fallback(conn)
+                return ()
             except Exception as exc:
                 if not is_outage(exc):
                     raise
@@ -226,9 +226,9 @@ class Intake:
         give_up = 1 if isinstance(exc, UnreadableEvent) else GIVE_UP_AFTER
         error = describe(exc)
         try:
-            async with self._sessions() as session, session.begin():
+            async with self._engine.begin() as conn:
                 parked = await inbox.record_failure(
-                    session, row_id, error, _utc_now(), give_up_after=give_up
+                    conn, row_id, error, _utc_now(), give_up_after=give_up
                 )
         except Exception as second:
             if not is_outage(second):

@@ -9,11 +9,12 @@ tries it runs `fallback` instead, which says so where the agent can see it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-Fallback = Callable[[AsyncSession], Awaitable[None]]
+# Runs in the transaction that takes the event; the ids of the outbox rows it wrote.
+Fallback = Callable[[AsyncConnection], Awaitable[Sequence[int]]]
 
 
 class RetryLater(Exception):

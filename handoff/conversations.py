@@ -1,40 +1,80 @@
-"""Customers' conversations: found by (platform, chat, user), created on first contact."""
+"""Customers' conversations: found by (platform, chat, user), created on first contact.
+
+A conversation is read into a plain `ConversationRow` with one statement (an upsert on
+first contact and every message after) and written back by `save` with only the columns
+that changed: the hot path of a customer's message never goes through the ORM's unit of
+work.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from handoff.models import Conversation
 from handoff.states import ConversationState
+from handoff.storage import Db, dialect_name
+
+TABLE = cast(Table, Conversation.__table__)
+# What a flow may change; `save` writes those of them that differ from what was read.
+CHANGEABLE = ("thread_id", "display_name", "locale", "state", "misses", "ticket_id", "updated_at")
 
 
-async def find_conversation(
-    session: AsyncSession, platform: str, chat_id: str, user_id: str
-) -> Conversation | None:
-    found: Conversation | None = await session.scalar(
-        select(Conversation).where(
-            Conversation.platform == platform,
-            Conversation.chat_id == chat_id,
-            Conversation.user_id == user_id,
-        )
-    )
+@dataclass(slots=True)
+class ConversationRow:
+    id: int
+    platform: str
+    chat_id: str
+    thread_id: str | None
+    user_id: str
+    display_name: str
+    locale: str
+    state: ConversationState
+    misses: int
+    ticket_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    stored: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    def changes(self) -> dict[str, Any]:
+        """The changeable columns whose value differs from the stored one."""
+        return {
+            name: getattr(self, name)
+            for name, was in zip(CHANGEABLE, self.stored, strict=True)
+            if getattr(self, name) != was
+        }
+
+    def mark_stored(self) -> None:
+        self.stored = tuple(getattr(self, name) for name in CHANGEABLE)
+
+
+_COLUMNS = tuple(f.name for f in fields(ConversationRow) if f.name != "stored")
+
+
+def _from_row(row: Row[Any]) -> ConversationRow:
+    found = ConversationRow(*(row._mapping[name] for name in _COLUMNS))
+    found.mark_stored()
     return found
 
 
-async def get_conversation(session: AsyncSession, conversation_id: int) -> Conversation:
-    """The conversation as the database has it now (rows changed by an UPDATE are
-    re-read, not taken from the session's cache)."""
-    found = await session.get(Conversation, conversation_id, populate_existing=True)
-    if found is None:
-        raise LookupError(f"conversation {conversation_id} does not exist")
-    return found
+def _arrive_statement(dialect: Any) -> Any:
+    statement = dialect.insert(TABLE)
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "chat_id", "user_id"],
+        set_={"updated_at": statement.excluded.updated_at},
+    ).returning(*TABLE.c)
 
 
-async def open_conversation(
-    session: AsyncSession,
+# Built once: building and keying the statement costs more than running it.
+_ARRIVE = {"postgresql": _arrive_statement(postgresql), "sqlite": _arrive_statement(sqlite)}
+
+
+async def arrive(
+    db: Db,
     *,
     platform: str,
     chat_id: str,
@@ -43,20 +83,37 @@ async def open_conversation(
     locale: str,
     now: datetime,
     thread_id: str | None = None,
-) -> Conversation:
-    """A new conversation with the bot, flushed so it has its id."""
-    conversation = Conversation(
-        platform=platform,
-        chat_id=chat_id,
-        thread_id=thread_id,
-        user_id=user_id,
-        display_name=display_name[:200] or user_id,
-        locale=locale,
-        state=ConversationState.BOT,
-        misses=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(conversation)
-    await session.flush()
-    return conversation
+) -> ConversationRow:
+    """The customer's conversation in this chat, created if new, its `updated_at` now:
+    one statement either way. A new one is with the bot, in `locale` and `thread_id`."""
+    values = {
+        "platform": platform,
+        "chat_id": chat_id,
+        "thread_id": thread_id,
+        "user_id": user_id,
+        "display_name": display_name[:200] or user_id,
+        "locale": locale,
+        "state": ConversationState.BOT,
+        "misses": 0,
+        "ticket_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return _from_row((await db.execute(_ARRIVE[dialect_name(db)], values)).one())
+
+
+async def get_conversation(db: Db, conversation_id: int) -> ConversationRow:
+    """The conversation as the database has it now."""
+    row = (await db.execute(select(TABLE).where(TABLE.c.id == conversation_id))).first()
+    if row is None:
+        raise LookupError(f"conversation {conversation_id} does not exist")
+    return _from_row(row)
+
+
+async def save(db: Db, conversation: ConversationRow) -> None:
+    """Write what changed since the conversation was read (nothing: no statement)."""
+    changes = conversation.changes()
+    if not changes:
+        return
+    await db.execute(update(TABLE).where(TABLE.c.id == conversation.id).values(**changes))
+    conversation.mark_stored()

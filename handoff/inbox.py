@@ -11,19 +11,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Table, bindparam, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import InboxRow
 from handoff.states import InboxStatus
-from handoff.storage import changed_one
+from handoff.storage import Db, changed_one, dialect_name
+
+TABLE = cast(Table, InboxRow.__table__)
+
+
+def _store_statement(dialect: Any) -> Any:
+    return (
+        dialect.insert(TABLE)
+        .on_conflict_do_nothing(index_elements=["platform", "chat_id", "event_key"])
+        .returning(TABLE.c.id)
+    )
+
+
+# Statements of the hot path are built once (building and keying one costs more than
+# running it).
+_STORE = {"postgresql": _store_statement(postgresql), "sqlite": _store_statement(sqlite)}
+_LOCK_LANE = text("SELECT pg_advisory_xact_lock(hashtext(:lane))")
+_TAKE_NEXT = (
+    update(TABLE)
+    .where(
+        TABLE.c.id
+        == select(TABLE.c.id)
+        .where(TABLE.c.lane == bindparam("in_lane"), TABLE.c.status == InboxStatus.PENDING)
+        .order_by(TABLE.c.id)
+        .limit(1)
+        .scalar_subquery(),
+        TABLE.c.status == InboxStatus.PENDING,
+    )
+    .values(status=InboxStatus.DONE, done_at=bindparam("done_now"))
+    .returning(TABLE.c.id, TABLE.c.payload)
+)
 
 
 async def store(
-    session: AsyncSession,
+    db: Db,
     *,
     platform: str,
     chat_id: str,
@@ -43,75 +72,71 @@ async def store(
         "status": InboxStatus.PENDING,
         "attempts": 0,
     }
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(InboxRow)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["platform", "chat_id", "event_key"])
-        .returning(InboxRow.id)
-    )
-    new_id: int | None = await session.scalar(statement)
+    new_id: int | None = (await db.execute(_STORE[dialect_name(db)], values)).scalar()
     return new_id
 
 
-async def lock_lane(session: AsyncSession, lane: str) -> None:
+async def lock_lane(db: Db, lane: str) -> None:
     """Serialize the lane across processes until this transaction ends (PostgreSQL).
 
     SQLite takes one writer at a time anyway; in one process the intake also keeps a
     lane to one task, so this matters only with several processes on PostgreSQL.
     """
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lane))"), {"lane": lane})
+    if dialect_name(db) == "postgresql":
+        await db.execute(_LOCK_LANE, {"lane": lane})
 
 
-async def next_in_lane(session: AsyncSession, lane: str) -> InboxRow | None:
-    """The oldest pending row of `lane`, or None when the lane is empty."""
-    row: InboxRow | None = await session.scalar(
-        select(InboxRow)
-        .where(InboxRow.lane == lane, InboxRow.status == InboxStatus.PENDING)
-        .order_by(InboxRow.id)
-        .limit(1)
-    )
-    return row
+async def take_next(db: Db, lane: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
+    """Mark the oldest pending row of `lane` done inside the transaction that handles it
+    (the lane is locked: see `lock_lane`); its id and payload, or None when the lane is
+    empty. One statement."""
+    row = (await db.execute(_TAKE_NEXT, {"in_lane": lane, "done_now": now})).first()
+    return None if row is None else (row[0], row[1])
 
 
-async def take(session: AsyncSession, row_id: int, now: datetime) -> bool:
+async def take(db: Db, row_id: int, now: datetime) -> bool:
     """Mark a pending row done inside the transaction that handles it; False if it
     was not pending (another process handled it first)."""
-    result = await session.execute(
-        update(InboxRow)
-        .where(InboxRow.id == row_id, InboxRow.status == InboxStatus.PENDING)
+    result = await db.execute(
+        update(TABLE)
+        .where(TABLE.c.id == row_id, TABLE.c.status == InboxStatus.PENDING)
         .values(status=InboxStatus.DONE, done_at=now)
     )
     return changed_one(result)
 
 
 async def record_failure(
-    session: AsyncSession, row_id: int, error: str, now: datetime, *, give_up_after: int
+    db: Db, row_id: int, error: str, now: datetime, *, give_up_after: int
 ) -> bool:
     """Count a failed attempt; after `give_up_after` the row is parked. True if parked."""
-    row = await session.get(InboxRow, row_id)
-    if row is None or row.status != InboxStatus.PENDING:
-        return False
-    row.attempts += 1
-    row.last_error = error[:2000]
-    if row.attempts >= give_up_after:
-        row.status = InboxStatus.FAILED
-        row.done_at = now
-    return row.status == InboxStatus.FAILED
+    gives_up = TABLE.c.attempts + 1 >= give_up_after
+    status = (
+        await db.execute(
+            update(TABLE)
+            .where(TABLE.c.id == row_id, TABLE.c.status == InboxStatus.PENDING)
+            .values(
+                attempts=TABLE.c.attempts + 1,
+                last_error=error[:2000],
+                status=case((gives_up, InboxStatus.FAILED.value), else_=InboxStatus.PENDING.value),
+                done_at=case((gives_up, now), else_=None),
+            )
+            .returning(TABLE.c.status)
+        )
+    ).scalar()
+    return status == InboxStatus.FAILED
 
 
-async def probe_write(session: AsyncSession) -> None:
+async def probe_write(db: Db) -> None:
     """A write that changes nothing: rewrites the newest row's attempts as they are."""
     newest = select(func.max(InboxRow.id)).scalar_subquery()
-    await session.execute(
+    await db.execute(
         update(InboxRow).where(InboxRow.id == newest).values(attempts=InboxRow.attempts)
     )
 
 
-async def pending_lanes(session: AsyncSession, limit: int) -> Sequence[str]:
+async def pending_lanes(db: Db, limit: int) -> Sequence[str]:
     """Lanes with pending rows, those waiting longest first (recovery after a crash)."""
-    lanes = await session.scalars(
+    lanes = await db.scalars(
         select(InboxRow.lane)
         .where(InboxRow.status == InboxStatus.PENDING)
         .group_by(InboxRow.lane)
@@ -121,15 +146,15 @@ async def pending_lanes(session: AsyncSession, limit: int) -> Sequence[str]:
     return list(lanes)
 
 
-async def counts(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(InboxRow.status, func.count()).group_by(InboxRow.status))
+async def counts(db: Db) -> dict[str, int]:
+    rows = await db.execute(select(InboxRow.status, func.count()).group_by(InboxRow.status))
     found = {str(status): int(number) for status, number in rows.tuples()}
     return {status.value: found.get(status.value, 0) for status in InboxStatus}
 
 
-async def prune_done(session: AsyncSession, now: datetime, keep: timedelta) -> int:
+async def prune_done(db: Db, now: datetime, keep: timedelta) -> int:
     """Forget handled rows older than `keep` (platforms redeliver within minutes to a day)."""
-    result = await session.execute(
+    result = await db.execute(
         delete(InboxRow).where(InboxRow.status == InboxStatus.DONE, InboxRow.done_at < now - keep)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import Conversation, Message
 from handoff.states import MessageKind
+from handoff.storage import Db
+
+TABLE = cast(Table, Message.__table__)
 
 
-def record(
-    session: AsyncSession,
+def line(
     *,
     conversation_id: int,
     ticket_id: int | None,
@@ -20,18 +24,25 @@ def record(
     author: str,
     text: str,
     now: datetime,
-) -> None:
-    """Add one line to the conversation's transcript (written with the transaction)."""
-    session.add(
-        Message(
-            conversation_id=conversation_id,
-            ticket_id=ticket_id,
-            kind=kind,
-            author=author,
-            text=text,
-            created_at=now,
-        )
-    )
+) -> dict[str, Any]:
+    """One line of a conversation's transcript, as `write` takes it."""
+    return {
+        "conversation_id": conversation_id,
+        "ticket_id": ticket_id,
+        "kind": kind,
+        "author": author,
+        "text": text,
+        "created_at": now,
+    }
+
+
+_INSERT = insert(TABLE)
+
+
+async def write(db: Db, lines: Sequence[dict[str, Any]]) -> None:
+    """Add `lines` to the transcript in one statement."""
+    if lines:
+        await db.execute(_INSERT, list(lines))
 
 
 async def customer_lines(
@@ -51,18 +62,20 @@ async def customer_lines(
     return list(reversed(list(rows)))
 
 
-async def customer_count_since(session: AsyncSession, conversation_id: int, since: datetime) -> int:
-    """How many messages the customer wrote since `since` (held ones included)."""
-    number = await session.scalar(
-        select(func.count())
-        .select_from(Message)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.kind.in_((MessageKind.CUSTOMER, MessageKind.HELD)),
-            Message.created_at >= since,
-        )
-    )
-    return int(number or 0)
+_COUNTS = select(
+    func.count(case((TABLE.c.created_at >= bindparam("since"), 1))),
+    func.count(case((TABLE.c.kind == MessageKind.HELD, 1))),
+).where(
+    TABLE.c.conversation_id == bindparam("conversation_id"),
+    TABLE.c.kind.in_((MessageKind.CUSTOMER, MessageKind.HELD)),
+)
+
+
+async def customer_counts(db: Db, conversation_id: int, since: datetime) -> tuple[int, int]:
+    """How many messages the customer wrote since `since` (held ones included), and how
+    many are held now: one statement."""
+    row = (await db.execute(_COUNTS, {"since": since, "conversation_id": conversation_id})).one()
+    return int(row[0]), int(row[1])
 
 
 async def release_held(session: AsyncSession, conversation_id: int) -> list[Message]:

@@ -11,11 +11,21 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import CursorResult, Result, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant, the same in every supportbot process: the key of the migration lock.
 _MIGRATION_LOCK = 5_170_701
+
+
+# What the query modules run statements on: a connection (the hot path) or a session.
+Db = AsyncConnection | AsyncSession
 
 
 class StorageError(Exception):
@@ -34,16 +44,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, *, workers: int = 8) -> AsyncEngine:
     """The engine for `url`; a URL no async driver serves is a StorageError.
 
-    The pool holds a connection for each of `workers` conversations handled at once,
-    plus a few for receiving, delivery and health checks."""
+    SQLite writes one transaction at a time, and a writer that finds the file locked
+    sleeps and polls (`busy_timeout`): connections competing for the lock waste most of
+    their time asleep. So SQLite gets one connection, which callers wait for in turn,
+    in order, without polling. On PostgreSQL the pool holds a connection for each of
+    `workers` conversations handled at once, plus a few for receiving, delivery and
+    health checks; no round trip checks a connection before each use: a connection the
+    server dropped fails its statement as an outage, is discarded, and the work is
+    retried on a new one (bot/outage.py)."""
     try:
         if url.startswith("sqlite"):
-            engine = create_async_engine(url, connect_args={"timeout": 30})
+            engine = create_async_engine(
+                url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=300
+            )
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             return engine
-        return create_async_engine(
-            url, pool_pre_ping=True, pool_size=workers + 4, max_overflow=workers + 4
-        )
+        return create_async_engine(url, pool_size=workers + 4, max_overflow=0)
     except (SQLAlchemyError, ImportError) as exc:
         raise StorageError(
             f"database {_shown(url)}: unusable URL ({_cause(exc)}); "
@@ -99,3 +115,9 @@ def _cause(exc: Exception) -> str:
 def changed_one(result: Result[Any]) -> bool:
     """Whether a conditional UPDATE changed exactly one row (it won the race)."""
     return cast(CursorResult[Any], result).rowcount == 1
+
+
+def dialect_name(db: Db) -> str:
+    """ "postgresql" or "sqlite"."""
+    bind = db.bind if isinstance(db, AsyncSession) else db
+    return bind.dialect.name

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff.conversations import ConversationRow
 from handoff.models import Conversation, ThreadMessage, Ticket
 from handoff.states import ConversationState, TicketPriority, TicketReason, TicketStatus
 from handoff.storage import changed_one
@@ -18,7 +19,7 @@ from handoff.storage import changed_one
 
 async def open_ticket(
     session: AsyncSession,
-    conversation: Conversation,
+    conversation: ConversationRow,
     *,
     reason: TicketReason,
     priority: TicketPriority,

@@ -15,9 +15,8 @@ from bot.i18n import Templates
 from bot.text import clean_text
 from faq.model import Entry
 from faq.store import FaqStore
-from handoff import messages, tickets
-from handoff.conversations import find_conversation, open_conversation
-from handoff.models import Conversation
+from handoff import conversations, messages, tickets
+from handoff.conversations import ConversationRow
 from handoff.states import ConversationState, MessageKind, TicketReason
 
 # Longer than this, a message is not an FAQ question: it goes to a person whole.
@@ -26,7 +25,7 @@ LONG_MESSAGE = 1500
 MATCH_CHARS = 500
 BUTTON_LABEL_CHARS = 60
 
-ActionHandler = Callable[["CustomerFlow", Turn, Conversation, Action], Awaitable[None]]
+ActionHandler = Callable[["CustomerFlow", Turn, ConversationRow, Action], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ class CustomerFlow:
         if await self._flooding(turn, conversation):
             turn.record(conversation, MessageKind.HELD, conversation.display_name, text)
             return
-        await self._release_held(turn, conversation)
         turn.record(conversation, MessageKind.CUSTOMER, conversation.display_name, text)
         if conversation.state in WITH_STAFF and conversation.ticket_id is not None:
             await self._relay_to_thread(turn, conversation, conversation.ticket_id, text)
@@ -75,33 +73,36 @@ class CustomerFlow:
         if handler is not None:
             await handler(self, turn, conversation, event)
 
-    async def _wants_human(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+    async def _wants_human(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         await self.handoff.start(turn, conversation, TicketReason.ASKED, "")
 
-    async def _picked_faq(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+    async def _picked_faq(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         entry = self.faq.faq.by_id(event.value)
         if entry is not None:
             self._give_answer(turn, conversation, entry)
 
-    async def _helped(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+    async def _helped(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         conversation.misses = 0
         turn.tell_customer(
             conversation, self.templates.render("helpful_thanks", conversation.locale)
         )
 
-    async def _did_not_help(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+    async def _did_not_help(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         await self._miss(turn, conversation, "unhelpful", TicketReason.UNHELPFUL)
 
-    async def _rated(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+    async def _rated(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         if event.value.isdigit() and conversation.state == ConversationState.RATING:
             await self._rate(turn, conversation, int(event.value))
 
-    async def _flooding(self, turn: Turn, conversation: Conversation) -> bool:
-        """Over the per-customer rate limit? The first message over it is told, once."""
+    async def _flooding(self, turn: Turn, conversation: ConversationRow) -> bool:
+        """Over the per-customer rate limit? The first message over it is told, once.
+        Within it, messages held earlier are released first."""
         limits = self.config.limits
         since = turn.now - timedelta(seconds=limits.window_seconds)
-        written = await messages.customer_count_since(turn.session, conversation.id, since)
+        written, held = await messages.customer_counts(turn.conn, conversation.id, since)
         if written < limits.messages:
+            if held:
+                await self._release_held(turn, conversation)
             return False
         if written == limits.messages:
             turn.tell_customer(
@@ -109,7 +110,7 @@ class CustomerFlow:
             )
         return True
 
-    async def _release_held(self, turn: Turn, conversation: Conversation) -> None:
+    async def _release_held(self, turn: Turn, conversation: ConversationRow) -> None:
         """Messages held while the customer flooded join the transcript; a ticket's
         thread gets them as one batch."""
         held = await messages.release_held(turn.session, conversation.id)
@@ -129,36 +130,36 @@ class CustomerFlow:
             ),
         )
 
-    async def _held_released(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+    async def _held_released(
+        self, turn: Turn, conversation: ConversationRow, event: Action
+    ) -> None:
         await self._release_held(turn, conversation)
 
-    async def _not_staff(self, turn: Turn, conversation: Conversation, event: Action) -> None:
+    async def _not_staff(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         turn.say(event.address, self.templates.render("not_staff", conversation.locale))
 
-    async def _conversation(self, turn: Turn, event: Inbound | Action) -> Conversation:
+    async def _conversation(self, turn: Turn, event: Inbound | Action) -> ConversationRow:
+        """The sender's conversation (new on first contact), following the thread they
+        write in and the language their platform reports."""
         sender: Sender = event.sender
-        conversation = await find_conversation(
-            turn.session, event.platform, event.chat_id, sender.user_id
+        locale = self.templates.locale_for(sender.locale)
+        conversation = await conversations.arrive(
+            turn.conn,
+            platform=event.platform,
+            chat_id=event.chat_id,
+            thread_id=event.thread_id,
+            user_id=sender.user_id,
+            display_name=sender.display_name,
+            locale=locale,
+            now=turn.now,
         )
-        if conversation is None:
-            return await open_conversation(
-                turn.session,
-                platform=event.platform,
-                chat_id=event.chat_id,
-                thread_id=event.thread_id,
-                user_id=sender.user_id,
-                display_name=sender.display_name,
-                locale=self.templates.locale_for(sender.locale),
-                now=turn.now,
-            )
         if isinstance(event, Inbound):
             conversation.thread_id = event.thread_id
         if sender.locale:
-            conversation.locale = self.templates.locale_for(sender.locale)
-        conversation.updated_at = turn.now
-        return conversation
+            conversation.locale = locale
+        return turn.keep(conversation)
 
-    async def _answer(self, turn: Turn, conversation: Conversation, text: str) -> None:
+    async def _answer(self, turn: Turn, conversation: ConversationRow, text: str) -> None:
         locale = conversation.locale
         match = await self.faq.match(text[:MATCH_CHARS], locale)
         if match.decision == "answer" and match.entry is not None:
@@ -180,7 +181,7 @@ class CustomerFlow:
     async def _miss(
         self,
         turn: Turn,
-        conversation: Conversation,
+        conversation: ConversationRow,
         template: str,
         reason: TicketReason,
         text: str = "",
@@ -194,7 +195,7 @@ class CustomerFlow:
             conversation, self.templates.render(template, locale), (self._human_button(locale),)
         )
 
-    def _give_answer(self, turn: Turn, conversation: Conversation, entry: Entry) -> None:
+    def _give_answer(self, turn: Turn, conversation: ConversationRow, entry: Entry) -> None:
         locale = conversation.locale
         answer: Rich = (
             Span(entry.answer_for(locale, self.config.bot.default_locale)),
@@ -215,7 +216,7 @@ class CustomerFlow:
         return Button(self.templates.text("talk_to_human", locale), ActionId.HUMAN, "")
 
     async def _relay_to_thread(
-        self, turn: Turn, conversation: Conversation, ticket_id: int, text: str
+        self, turn: Turn, conversation: ConversationRow, ticket_id: int, text: str
     ) -> None:
         ticket = await tickets.get_ticket(turn.session, ticket_id)
         if ticket is None:
@@ -230,7 +231,7 @@ class CustomerFlow:
             ),
         )
 
-    async def _rate(self, turn: Turn, conversation: Conversation, rating: int) -> None:
+    async def _rate(self, turn: Turn, conversation: ConversationRow, rating: int) -> None:
         ticket_id = conversation.ticket_id
         if ticket_id is None or not await tickets.rate(turn.session, ticket_id, rating):
             return
@@ -259,7 +260,7 @@ _ON_ACTION: dict[ActionId, ActionHandler] = {
 }
 
 
-def _back_to_bot(conversation: Conversation) -> None:
+def _back_to_bot(conversation: ConversationRow) -> None:
     conversation.state = ConversationState.BOT
     conversation.ticket_id = None
 

@@ -14,7 +14,8 @@ from bot.hours.schedule import SupportHours
 from bot.i18n import Templates
 from faq.normalize import normalize
 from handoff import messages, tickets
-from handoff.models import Conversation, Ticket
+from handoff.conversations import ConversationRow
+from handoff.models import Ticket
 from handoff.states import ConversationState, TicketPriority, TicketReason, TicketStatus
 
 TRANSCRIPT_LINES = 8
@@ -45,7 +46,7 @@ class HandoffFlow:
         return _mentions_any(text, self.templates.words("human_keywords"))
 
     async def start(
-        self, turn: Turn, conversation: Conversation, reason: TicketReason, text: str
+        self, turn: Turn, conversation: ConversationRow, reason: TicketReason, text: str
     ) -> None:
         """Open a ticket, tell the customer what happens next, post the card."""
         if conversation.state in WITH_STAFF and conversation.ticket_id is not None:
@@ -79,7 +80,7 @@ class HandoffFlow:
         title = f"#{ticket.id} {conversation.display_name}"[:100]
         turn.post_card(ticket, card_text, buttons, title)
 
-    async def _notice(self, turn: Turn, conversation: Conversation, ticket: Ticket) -> Rich:
+    async def _notice(self, turn: Turn, conversation: ConversationRow, ticket: Ticket) -> Rich:
         locale = conversation.locale
         aware_now = turn.aware_now
         if self.hours.is_open(aware_now):
@@ -101,10 +102,11 @@ class HandoffFlow:
         )
 
     async def card(
-        self, turn: Turn, ticket: Ticket, conversation: Conversation
+        self, turn: Turn, ticket: Ticket, conversation: ConversationRow
     ) -> tuple[Rich, tuple[Button, ...]]:
         """The ticket card as it should look now (posted once, edited on each change)."""
         locale = self.staff_locale
+        await turn.write()  # the transcript read below includes this turn's lines
         said = await messages.customer_lines(
             turn.session, conversation.id, until=ticket.created_at, limit=TRANSCRIPT_LINES
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import Config
 from bot.contract import Action, Event, Inbound
@@ -37,11 +37,15 @@ class Router:
         self._staff = staff
         self._now = now
 
-    async def route(self, session: AsyncSession, event: Event) -> None:
+    async def route(self, conn: AsyncConnection, event: Event) -> list[int]:
         """Decide what `event` means inside the caller's transaction (bot/intake.py's,
         which also marks the inbox row done): state changes and outbox rows commit or
-        roll back together."""
-        turn = Turn(session, self._now().astimezone(UTC).replace(tzinfo=None))
+        roll back together. The ids of the outbox rows written."""
+        turn = Turn(conn, self._now().astimezone(UTC).replace(tzinfo=None))
+        await self._decide(turn, event)
+        return await turn.finish()
+
+    async def _decide(self, turn: Turn, event: Event) -> None:
         if self._is_agent(event):
             await self._staff_event(turn, event)
         elif self._in_staff_room(event):

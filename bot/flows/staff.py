@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.contract import Action, Address, Button, Inbound, Sender
 from bot.flows.actions import ActionId
@@ -21,8 +21,8 @@ from bot.i18n import Templates
 from bot.retry_later import RetryLater
 from bot.text import clean_text
 from handoff import tickets
-from handoff.conversations import get_conversation
-from handoff.models import Conversation, Ticket
+from handoff.conversations import ConversationRow
+from handoff.models import Ticket
 from handoff.states import MessageKind, TicketStatus
 
 
@@ -105,11 +105,13 @@ class StaffFlow:
         """
         if event.thread_id is not None or event.reply_to_bot:
 
-            async def say_unknown(session: AsyncSession) -> None:
+            async def say_unknown(conn: AsyncConnection) -> list[int]:
+                later = Turn(conn, turn.now)
                 if command is not None or event.reply_to_bot:
-                    Turn(session, turn.now).say(
+                    later.say(
                         event.address, self.templates.render("reply_target_unknown", self.locale)
                     )
+                return await later.finish()
 
             raise RetryLater("the ticket of this staff message is not known yet", say_unknown)
         if command is not None:
@@ -133,7 +135,7 @@ class StaffFlow:
                 self.templates.render(key, self.locale, ticket=ticket.id, agent=ticket.agent_name),
             )
             return
-        conversation = await get_conversation(turn.session, ticket.conversation_id)
+        conversation = await turn.conversation(ticket.conversation_id)
         await self._redraw_card(turn, ticket, conversation)
         turn.to_thread(
             ticket, self.templates.render("thread_agent", self.locale, agent=agent.display_name)
@@ -161,7 +163,7 @@ class StaffFlow:
     async def _reply(self, turn: Turn, ticket: Ticket, agent: Sender, text: str) -> None:
         if not self._holds(turn, ticket, agent):
             return
-        conversation = await get_conversation(turn.session, ticket.conversation_id)
+        conversation = await turn.conversation(ticket.conversation_id)
         turn.say(
             customer_address(conversation),
             self.templates.render(
@@ -171,7 +173,7 @@ class StaffFlow:
         turn.record(conversation, MessageKind.AGENT, agent.display_name, text)
 
     async def _note(self, turn: Turn, ticket: Ticket, agent: Sender, text: str) -> None:
-        conversation = await get_conversation(turn.session, ticket.conversation_id)
+        conversation = await turn.conversation(ticket.conversation_id)
         turn.record(conversation, MessageKind.NOTE, agent.display_name, text)
         turn.to_thread(ticket, self.templates.render("note_saved", self.locale))
 
@@ -222,14 +224,14 @@ class StaffFlow:
         )
         return False
 
-    async def _changed(self, turn: Turn, ticket: Ticket) -> tuple[Ticket, Conversation]:
+    async def _changed(self, turn: Turn, ticket: Ticket) -> tuple[Ticket, ConversationRow]:
         """The ticket and its conversation as a transition left them; the card redrawn."""
         ticket = await tickets.reread(turn.session, ticket)
-        conversation = await get_conversation(turn.session, ticket.conversation_id)
+        conversation = await turn.conversation(ticket.conversation_id)
         await self._redraw_card(turn, ticket, conversation)
         return ticket, conversation
 
-    async def _redraw_card(self, turn: Turn, ticket: Ticket, conversation: Conversation) -> None:
+    async def _redraw_card(self, turn: Turn, ticket: Ticket, conversation: ConversationRow) -> None:
         text, buttons = await self.handoff.card(turn, ticket, conversation)
         turn.edit_card(ticket, text, buttons)
 

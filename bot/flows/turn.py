@@ -2,45 +2,75 @@
 
 Everything said is an outbox row in the same transaction as the state change, so
 either both happen or neither does.
+
+The common case (a customer's question answered from the FAQ) is a handful of Core
+statements on the turn's connection: the conversation is read by one upsert and written
+back only where it changed, transcript lines and outbox rows are collected and written
+in one statement each when the turn ends (`finish`). Rarer flows (tickets, staff
+commands) use the ORM through `session`, bound to the same connection and transaction.
+A flow that reads the transcript within a turn calls `write` first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.contract import Address, Button, Rich, plain_text
 from bot.outbox_codec import encode
-from handoff import messages, outbox
-from handoff.models import Conversation, Ticket
+from handoff import conversations, messages, outbox
+from handoff.conversations import ConversationRow
+from handoff.models import Ticket
 from handoff.states import MessageKind, OutboxTarget
 
 
 @dataclass
 class Turn:
-    session: AsyncSession
+    conn: AsyncConnection
     now: datetime  # naive UTC, as stored
+    _session: AsyncSession | None = field(default=None, init=False)
+    _lines: list[dict[str, Any]] = field(default_factory=list, init=False)
+    _outbox: list[dict[str, Any]] = field(default_factory=list, init=False)
+    _conversations: list[ConversationRow] = field(default_factory=list, init=False)
+    _written: list[int] = field(default_factory=list, init=False)
 
     @property
     def aware_now(self) -> datetime:
         return self.now.replace(tzinfo=UTC)
 
+    @property
+    def session(self) -> AsyncSession:
+        """An ORM session in this turn's transaction (made on first use)."""
+        if self._session is None:
+            self._session = AsyncSession(bind=self.conn, expire_on_commit=False)
+        return self._session
+
+    async def conversation(self, conversation_id: int) -> ConversationRow:
+        """The conversation as it is now in this transaction; its changes are kept."""
+        return self.keep(await conversations.get_conversation(self.conn, conversation_id))
+
+    def keep(self, conversation: ConversationRow) -> ConversationRow:
+        """Write `conversation`'s changes when the turn ends."""
+        self._conversations.append(conversation)
+        return conversation
+
     def say(self, to: Address, text: Rich, buttons: tuple[Button, ...] = ()) -> None:
-        outbox.enqueue(
-            self.session,
-            target=OutboxTarget.ADDRESS,
-            platform=to.platform,
-            chat_id=to.chat_id,
-            thread_id=to.thread_id,
-            payload=encode(text, buttons),
-            now=self.now,
+        self._outbox.append(
+            outbox.new_row(
+                target=OutboxTarget.ADDRESS,
+                platform=to.platform,
+                chat_id=to.chat_id,
+                thread_id=to.thread_id,
+                payload=encode(text, buttons),
+                now=self.now,
+            )
         )
 
     def tell_customer(
-        self, conversation: Conversation, text: Rich, buttons: tuple[Button, ...] = ()
+        self, conversation: ConversationRow, text: Rich, buttons: tuple[Button, ...] = ()
     ) -> None:
         self.say(customer_address(conversation), text, buttons)
         self.record(conversation, MessageKind.BOT, "bot", plain_text(text))
@@ -58,27 +88,50 @@ class Turn:
 
     def _about(self, ticket: Ticket, target: OutboxTarget, payload: dict[str, Any]) -> None:
         """A staff-room message whose exact place (card, thread) is settled at delivery."""
-        outbox.enqueue(
-            self.session,
-            target=target,
-            platform=ticket.card_platform,
-            chat_id=ticket.card_chat_id,
-            ticket_id=ticket.id,
-            payload=payload,
-            now=self.now,
+        self._outbox.append(
+            outbox.new_row(
+                target=target,
+                platform=ticket.card_platform,
+                chat_id=ticket.card_chat_id,
+                ticket_id=ticket.id,
+                payload=payload,
+                now=self.now,
+            )
         )
 
-    def record(self, conversation: Conversation, kind: MessageKind, author: str, text: str) -> None:
-        messages.record(
-            self.session,
-            conversation_id=conversation.id,
-            ticket_id=conversation.ticket_id,
-            kind=kind,
-            author=author,
-            text=text,
-            now=self.now,
+    def record(
+        self, conversation: ConversationRow, kind: MessageKind, author: str, text: str
+    ) -> None:
+        self._lines.append(
+            messages.line(
+                conversation_id=conversation.id,
+                ticket_id=conversation.ticket_id,
+                kind=kind,
+                author=author,
+                text=text,
+                now=self.now,
+            )
         )
 
+    async def write(self) -> None:
+        """Write what the turn has collected so far (before reading it back)."""
+        if self._session is not None:
+            await self._session.flush()
+        for conversation in self._conversations:
+            await conversations.save(self.conn, conversation)
+        lines, self._lines = self._lines, []
+        await messages.write(self.conn, lines)
+        rows, self._outbox = self._outbox, []
+        self._written += await outbox.write(self.conn, rows)
 
-def customer_address(conversation: Conversation) -> Address:
+    async def finish(self) -> list[int]:
+        """Write everything; the ids of the outbox rows written (to hand to delivery once
+        the transaction commits)."""
+        await self.write()
+        if self._session is not None:
+            await self._session.close()
+        return self._written
+
+
+def customer_address(conversation: ConversationRow) -> Address:
     return Address(conversation.platform, conversation.chat_id, conversation.thread_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import tickets
-from handoff.conversations import open_conversation
+from handoff.conversations import arrive, save
 from handoff.states import TicketPriority, TicketReason
 from handoff.storage import make_engine, make_sessions
 
@@ -27,7 +27,7 @@ async def seed_ticket(
 ) -> int:
     """A customer's new conversation, `misses` unanswered questions in, with an open ticket
     they asked for; returns the ticket id."""
-    conversation = await open_conversation(
+    conversation = await arrive(
         session,
         platform=platform,
         chat_id=chat_id,
@@ -46,6 +46,7 @@ async def seed_ticket(
         staff_chat_id=staff_chat_id,
         now=now,
     )
+    await save(session, conversation)
     return ticket.id
 
 

@@ -468,8 +468,10 @@ class FakeSlack(LocalServer):
     async def _push(self, envelope: dict[str, Any], to: Route = "newest") -> str:
         envelope.setdefault("envelope_id", f"env-{next(self._clock)}")
         self.envelopes.append(envelope)
-        await self._log.wait_until(lambda: self.connected, self.reconnect_wait)
-        open_sockets = [ws for ws in self._sockets if not ws.closed]
+        open_sockets: list[web.WebSocketResponse] = []
+        while not open_sockets:  # the socket seen open may close before we get to it
+            await self._log.wait_until(lambda: self.connected, self.reconnect_wait)
+            open_sockets = [ws for ws in self._sockets if not ws.closed]
         if to == "all":
             targets = open_sockets
         elif to == "next":

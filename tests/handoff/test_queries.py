@@ -98,16 +98,20 @@ async def test_customer_lines_are_the_latest_before_a_moment_oldest_first(
             (MessageKind.CUSTOMER, "three"),
             (MessageKind.CUSTOMER, "after the ticket"),
         ]
-        for minute, (kind, line) in enumerate(said):
-            messages.record(
-                session,
-                conversation_id=ticket.conversation_id,
-                ticket_id=None,
-                kind=kind,
-                author="Ana",
-                text=line,
-                now=T0 + timedelta(minutes=minute - 4),
-            )
+        await messages.write(
+            session,
+            [
+                messages.line(
+                    conversation_id=ticket.conversation_id,
+                    ticket_id=None,
+                    kind=kind,
+                    author="Ana",
+                    text=line,
+                    now=T0 + timedelta(minutes=minute - 4),
+                )
+                for minute, (kind, line) in enumerate(said)
+            ],
+        )
     async with sessions() as session:
         lines = await messages.customer_lines(
             session, ticket.conversation_id, until=T0 - timedelta(minutes=1), limit=2
