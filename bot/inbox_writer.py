@@ -84,19 +84,18 @@ class InboxWriter:
 
     async def _commit(self, batch: list[_Waiting]) -> list[int | None]:
         now = datetime.now(UTC).replace(tzinfo=None)
+        events = [
+            inbox.Received(
+                platform=waiting.event.platform,
+                chat_id=waiting.event.chat_id,
+                event_key=event_key(waiting.event),
+                lane=waiting.lane,
+                payload=encode_event(waiting.event),
+            )
+            for waiting in batch
+        ]
         async with self._engine.begin() as conn:
-            return [
-                await inbox.store(
-                    conn,
-                    platform=waiting.event.platform,
-                    chat_id=waiting.event.chat_id,
-                    event_key=event_key(waiting.event),
-                    lane=waiting.lane,
-                    payload=encode_event(waiting.event),
-                    now=now,
-                )
-                for waiting in batch
-            ]
+            return await inbox.store(conn, events, now)
 
     async def _one_by_one(self, batch: list[_Waiting]) -> None:
         """A batch failed for a reason other than an outage: write each event alone, so

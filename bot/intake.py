@@ -175,7 +175,6 @@ class Intake:
                 written: Sequence[int] = ()
                 try:
                     async with self._engine.begin() as conn:
-                        await inbox.lock_lane(conn, lane)
                         taken = await inbox.take_next(conn, lane, _utc_now())
                         if taken is not None:
                             row_id, payload = taken

@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from handoff.models import Conversation
 from handoff.states import ConversationState
-from handoff.storage import Db, dialect_name
+from handoff.storage import Db, insert_returning
 
 TABLE = cast(Table, Conversation.__table__)
 # What a flow may change; `save` writes those of them that differ from what was read.
@@ -61,18 +60,6 @@ def _from_row(row: Row[Any]) -> ConversationRow:
     return found
 
 
-def _arrive_statement(dialect: Any) -> Any:
-    statement = dialect.insert(TABLE)
-    return statement.on_conflict_do_update(
-        index_elements=["platform", "chat_id", "user_id"],
-        set_={"updated_at": statement.excluded.updated_at},
-    ).returning(*TABLE.c)
-
-
-# Built once: building and keying the statement costs more than running it.
-_ARRIVE = {"postgresql": _arrive_statement(postgresql), "sqlite": _arrive_statement(sqlite)}
-
-
 async def arrive(
     db: Db,
     *,
@@ -99,7 +86,17 @@ async def arrive(
         "created_at": now,
         "updated_at": now,
     }
-    return _from_row((await db.execute(_ARRIVE[dialect_name(db)], values)).one())
+    [row] = await insert_returning(
+        db,
+        TABLE,
+        [values],
+        on_conflict=(
+            "ON CONFLICT (platform, chat_id, user_id) "
+            "DO UPDATE SET updated_at = excluded.updated_at"
+        ),
+        returning=_COLUMNS,
+    )
+    return _from_row(row)
 
 
 async def get_conversation(db: Db, conversation_id: int) -> ConversationRow:

@@ -10,31 +10,20 @@ once, however often the platform delivers it and however many processes receive 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, case, delete, func, select, update
 
 from handoff.models import InboxRow
 from handoff.states import InboxStatus
-from handoff.storage import Db, changed_one, dialect_name
+from handoff.storage import Db, changed_one, insert_returning
 
 TABLE = cast(Table, InboxRow.__table__)
 
 
-def _store_statement(dialect: Any) -> Any:
-    return (
-        dialect.insert(TABLE)
-        .on_conflict_do_nothing(index_elements=["platform", "chat_id", "event_key"])
-        .returning(TABLE.c.id)
-    )
-
-
-# Statements of the hot path are built once (building and keying one costs more than
-# running it).
-_STORE = {"postgresql": _store_statement(postgresql), "sqlite": _store_statement(sqlite)}
-_LOCK_LANE = text("SELECT pg_advisory_xact_lock(hashtext(:lane))")
+# Built once (building and keying a statement costs more than running it).
 _TAKE_NEXT = (
     update(TABLE)
     .where(
@@ -51,45 +40,53 @@ _TAKE_NEXT = (
 )
 
 
-async def store(
-    db: Db,
-    *,
-    platform: str,
-    chat_id: str,
-    event_key: str,
-    lane: str,
-    payload: dict[str, Any],
-    now: datetime,
-) -> int | None:
-    """Insert the event; its new row id, or None when it was stored before."""
-    values = {
-        "received_at": now,
-        "platform": platform,
-        "chat_id": chat_id,
-        "event_key": event_key,
-        "lane": lane,
-        "payload": payload,
-        "status": InboxStatus.PENDING,
-        "attempts": 0,
-    }
-    new_id: int | None = (await db.execute(_STORE[dialect_name(db)], values)).scalar()
-    return new_id
+@dataclass(frozen=True)
+class Received:
+    """An event as `store` takes it."""
+
+    platform: str
+    chat_id: str
+    event_key: str
+    lane: str
+    payload: dict[str, Any]
 
 
-async def lock_lane(db: Db, lane: str) -> None:
-    """Serialize the lane across processes until this transaction ends (PostgreSQL).
-
-    SQLite takes one writer at a time anyway; in one process the intake also keeps a
-    lane to one task, so this matters only with several processes on PostgreSQL.
-    """
-    if dialect_name(db) == "postgresql":
-        await db.execute(_LOCK_LANE, {"lane": lane})
+async def store(db: Db, events: Sequence[Received], now: datetime) -> list[int | None]:
+    """Insert `events` in one statement; for each, its new row id, or None when it was
+    stored before (or earlier in `events`)."""
+    if not events:
+        return []
+    rows = [
+        {
+            "received_at": now,
+            "platform": event.platform,
+            "chat_id": event.chat_id,
+            "event_key": event.event_key,
+            "lane": event.lane,
+            "payload": event.payload,
+            "status": InboxStatus.PENDING,
+            "attempts": 0,
+        }
+        for event in events
+    ]
+    stored = await insert_returning(
+        db,
+        TABLE,
+        rows,
+        on_conflict="ON CONFLICT (platform, chat_id, event_key) DO NOTHING",
+        returning=("id", "platform", "chat_id", "event_key"),
+    )
+    new = {(platform, chat_id, key): row_id for row_id, platform, chat_id, key in stored}
+    return [new.pop((event.platform, event.chat_id, event.event_key), None) for event in events]
 
 
 async def take_next(db: Db, lane: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
-    """Mark the oldest pending row of `lane` done inside the transaction that handles it
-    (the lane is locked: see `lock_lane`); its id and payload, or None when the lane is
-    empty. One statement."""
+    """Mark the oldest pending row of `lane` done inside the transaction that handles it;
+    its id and payload, or None when the lane is empty. One statement.
+
+    The row stays locked until that transaction ends, so a lane is handled by one
+    process at a time, in order: another process trying the same lane waits for the
+    lock and then finds the row done (None: it leaves the lane to the first)."""
     row = (await db.execute(_TAKE_NEXT, {"in_lane": lane, "done_now": now})).first()
     return None if row is None else (row[0], row[1])
 

@@ -3,12 +3,14 @@ migrations, and the one SQL helper the query modules share."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import CursorResult, Result, event, text
+from sqlalchemy import CursorResult, Result, Table, TextualSelect, bindparam, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -23,6 +25,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant, the same in every supportbot process: the key of the migration lock.
 _MIGRATION_LOCK = 5_170_701
 
+
+INSERT_CHUNK = 50  # rows to an INSERT statement (so few statement shapes are cached)
 
 # What the query modules run statements on: a connection (the hot path) or a session.
 Db = AsyncConnection | AsyncSession
@@ -121,3 +125,49 @@ def dialect_name(db: Db) -> str:
     """ "postgresql" or "sqlite"."""
     bind = db.bind if isinstance(db, AsyncSession) else db
     return bind.dialect.name
+
+
+@cache
+def _insert_text(
+    table: Table, columns: tuple[str, ...], rows: int, on_conflict: str, returning: tuple[str, ...]
+) -> TextualSelect:
+    values = ", ".join(
+        "(" + ", ".join(f":{name}_{row}" for name in columns) + ")" for row in range(rows)
+    )
+    # Names and clauses come from this code, never from data; values are bound.
+    into = f"INSERT INTO {table.name} ({', '.join(columns)})"
+    sql = f"{into} VALUES {values} {on_conflict} RETURNING {', '.join(returning)}"
+    binds = [
+        bindparam(f"{name}_{row}", type_=table.c[name].type)
+        for row in range(rows)
+        for name in columns
+    ]
+    return text(sql).bindparams(*binds).columns(*(table.c[name] for name in returning))
+
+
+async def insert_returning(
+    db: Db,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    on_conflict: str,
+    returning: tuple[str, ...],
+) -> list[Any]:
+    """INSERT `rows` (all with the same keys) with an ON CONFLICT clause (the same SQL on
+    PostgreSQL and SQLite), `INSERT_CHUNK` rows to a statement; the rows RETURNING gave.
+
+    Written as text because SQLAlchemy 2.0 compiles its dialects' ON CONFLICT inserts
+    anew on every execution (they have no cache key): on the hot path that compile cost
+    more than the statement. A text statement is compiled once per shape."""
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    found: list[Any] = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        statement = _insert_text(table, columns, len(chunk), on_conflict, returning)
+        params = {
+            f"{name}_{number}": row[name] for number, row in enumerate(chunk) for name in columns
+        }
+        found.extend((await db.execute(statement, params)).all())
+    return found
