@@ -10,6 +10,12 @@ card is out.
 Leases are short and renewed while a send is in progress, so the rows of a worker that
 died are retried (in doubt) within one lease, while a live worker keeps its rows however
 long a send takes. Lease and due times are the database's clock (see handoff/outbox.py).
+
+Rows are found two ways. The intake hands over the rows each transaction wrote once it
+commits (`committed`), and finishing a row hands over the next row of its lane (returned
+by the outbox's sent and failed marks): both are leased by id, without reading the rest
+of the outbox. A scan every `IDLE_SECONDS` (or at once after `wake`) finds the others:
+rows of a dead worker or another process, backoffs that ran out, deferred rows.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,7 +42,8 @@ logger = logging.getLogger("bot.delivery")
 MAX_ATTEMPTS = 12
 BATCH = 20
 CONCURRENCY = 32
-IDLE_SECONDS = 0.5
+IDLE_SECONDS = 0.5  # between scans of the outbox
+HANDED_MAX = 10_000  # row ids kept to lease by id; beyond, the oldest are left to the scan
 THREAD_WAIT_SECONDS = 0.5
 
 
@@ -71,12 +79,30 @@ class Delivery:
         self._concurrency = concurrency
         self._owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
+        self._handed: deque[int] = deque(maxlen=HANDED_MAX)
+        self._scan_wanted = True
         self._sending: set[int] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self._sent: list[tuple[OutboxRow, SentRef]] = []
         self._marking = asyncio.Lock()
 
+    def committed(self, row_ids: Sequence[int]) -> None:
+        """Outbox rows whose transaction has committed: lease them by id, soon.
+
+        Call it on the worker's event loop, after the commit (a row not yet committed is
+        not found, and is left to the scan). It only notes the ids and wakes the worker:
+        it never waits and never touches the database. Each row is leased if it may go
+        now (the oldest pending row of its lane, not leased by anyone); a row behind an
+        earlier pending row of its lane is set aside and goes once that row is finished.
+        Ids of rows already taken, sent or gone are skipped. Ids are a hint, not a duty:
+        when more than `HANDED_MAX` wait (the worker is behind, or not running), the
+        oldest are forgotten, and rows never handed over are found by the scan."""
+        self._handed.extend(row_ids)
+        self._wake.set()
+
     def wake(self) -> None:
+        """Scan the outbox at once (for rows written without `committed`)."""
+        self._scan_wanted = True
         self._wake.set()
 
     def _now(self) -> datetime | None:
@@ -89,10 +115,12 @@ class Delivery:
         """Deliver until cancelled.
 
         Rows leased are sent by tasks of their own (at most `concurrency`); meanwhile the
-        loop keeps leasing the heads of other lanes, and leases again whenever a row
-        finishes (its lane's next row may be ready), a new row is committed (`wake`), or
-        `IDLE_SECONDS` pass (a backoff may have run out)."""
+        loop keeps leasing the heads of other lanes: rows handed over (`committed`, and
+        the next row of a lane whose row was just finished) as they come, and whatever a
+        scan finds every `IDLE_SECONDS` (a backoff may have run out) or after `wake`."""
         running: set[asyncio.Task[None]] = set()
+        loop = asyncio.get_running_loop()
+        next_scan = loop.time()
 
         def finished(task: asyncio.Task[None]) -> None:
             running.discard(task)
@@ -102,15 +130,25 @@ class Delivery:
             while True:
                 self._wake.clear()
                 room = self._concurrency - len(running)
-                rows = await self._lease_or_log(room) if room > 0 else []
+                rows: list[OutboxRow] = []
+                if room > 0:
+                    scan = self._scan_wanted or loop.time() >= next_scan
+                    if scan:
+                        self._scan_wanted = False
+                        next_scan = loop.time() + IDLE_SECONDS
+                    rows = await self._lease_or_log(room, scan)
                 for row in rows:
                     task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
                     running.add(task)
                     task.add_done_callback(finished)
-                if rows:
-                    continue
+                if len(running) < self._concurrency:
+                    if self._handed or self._scan_wanted:
+                        continue
+                    timeout: float | None = max(0.0, next_scan - loop.time())
+                else:
+                    timeout = None  # a task finishing wakes the loop
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), timeout)
         finally:
             # The rows stay leased: once the lease runs out they are retried in doubt.
             for task in running:
@@ -120,7 +158,7 @@ class Delivery:
     async def deliver_once(self) -> int:
         """Lease up to `BATCH` rows, send them side by side and wait for all of them;
         returns how many were attempted (for `drain` and tests)."""
-        rows = await self._lease(BATCH)
+        rows = await self._lease(BATCH, scan=True)
         await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
@@ -136,19 +174,52 @@ class Delivery:
                 await asyncio.sleep(0.05)
         return False
 
-    async def _lease(self, limit: int) -> list[OutboxRow]:
+    async def _lease(self, limit: int, scan: bool) -> list[OutboxRow]:
+        """Up to `limit` rows: (`scan`) what a scan finds, then those handed over, by id.
+        The scan goes first, so rows waiting for it (a backoff that ran out) get their turn
+        however many are handed over; it takes the oldest rows, handed over or not."""
+        rows = await self._scan(limit) if scan else []
+        if len(rows) < limit:
+            rows += await self._lease_handed(limit - len(rows))
+        return rows
+
+    async def _scan(self, limit: int) -> list[OutboxRow]:
+        """Lease what a pass over the outbox's ready rows finds, and set aside the rows it
+        finds waiting behind their lane's head (no pass reads them again). When the pass
+        filled `limit` or set rows aside, another one is due at once."""
         async with self._sessions() as session, session.begin():
             rows = await outbox.lease_due(
                 session, self._owner, self._now(), self._lease_seconds, limit
             )
+            set_aside = await outbox.hold_back(session, self._now()) if len(rows) < limit else 0
+            session.expunge_all()
+        if len(rows) == limit or set_aside:
+            self._scan_wanted = True
+        return rows
+
+    async def _lease_handed(self, limit: int) -> list[OutboxRow]:
+        """Lease rows handed over, by id; those waiting behind their lane's head are set
+        aside (the worker that finishes the head is handed the next row)."""
+        ids = [self._handed.popleft() for _ in range(min(limit, len(self._handed)))]
+        if not ids:
+            return []
+        async with self._sessions() as session, session.begin():
+            rows = await outbox.lease_rows(
+                session, self._owner, ids, self._now(), self._lease_seconds
+            )
+            if len(rows) < len(ids):
+                taken = {row.id for row in rows}
+                waiting = [row_id for row_id in ids if row_id not in taken]
+                await outbox.hold_back(session, self._now(), waiting)
             session.expunge_all()
         return rows
 
-    async def _lease_or_log(self, limit: int) -> list[OutboxRow]:
+    async def _lease_or_log(self, limit: int, scan: bool) -> list[OutboxRow]:
         """Lease rows; while the database is away, wait with backoff (one warning per
-        outage, through `Outage`) and lease nothing."""
+        outage, through `Outage`) and lease nothing (the rows handed over meanwhile are
+        found by a scan once it is back)."""
         try:
-            rows = await self._lease(limit)
+            rows = await self._lease(limit, scan)
         except Exception as exc:
             if not is_outage(exc):
                 logger.exception("leasing outbox rows failed; trying again")
@@ -203,7 +274,9 @@ class Delivery:
             ref = await self._send(adapter, row)
         except _NotYet:
             async with self._sessions() as session, session.begin():
-                await outbox.defer(session, row.id, self._now(), THREAD_WAIT_SECONDS)
+                await outbox.defer(
+                    session, row.id, self._now(), THREAD_WAIT_SECONDS, owner=self._owner
+                )
             return
         except DeliveryError as exc:
             await self._failed(row, str(exc), exc.retry_after, exc.permanent, exc.maybe_sent)
@@ -273,10 +346,14 @@ class Delivery:
                     await self._write_sent_or_log(one)
 
     async def _write_sent(self, batch: list[tuple[OutboxRow, SentRef]]) -> None:
+        """Mark the batch sent; the next rows of their lanes are handed over."""
         async with self._sessions() as session, session.begin():
-            await outbox.mark_sent_many(session, {row.id: ref.message_id for row, ref in batch})
+            following = await outbox.mark_sent_many(
+                session, {row.id: ref.message_id for row, ref in batch}
+            )
             for row, ref in batch:
                 await self._remember(session, row, ref)
+        self.committed(following)
 
     async def _write_sent_or_log(self, one: tuple[OutboxRow, SentRef]) -> None:
         """A row that cannot be marked stays leased: once its lease runs out it is resent
@@ -311,15 +388,17 @@ class Delivery:
             error,
         )
         async with self._sessions() as session, session.begin():
-            await outbox.mark_failed(
+            following = await outbox.mark_failed(
                 session,
                 row.id,
                 row.attempts,
                 error,
                 self._now(),
+                owner=self._owner,
                 retry_after=retry_after,
                 permanent=permanent,
                 max_attempts=MAX_ATTEMPTS,
                 maybe_sent=maybe_sent,
                 backoff_seconds=self._retry_seconds,
             )
+        self.committed(following)  # a parked row lets its lane's next row go

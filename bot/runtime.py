@@ -69,11 +69,11 @@ class Runtime:
         )
         # What the adapters call: `receive` stores each event before they acknowledge it.
         self.core = Intake(
-            self._sessions,
+            self._db,
             self.router.route,
             concurrency=_handled_at_once(config),
             outage=self.outage,
-            on_handled=self.delivery.wake,
+            on_handled=self.delivery.committed,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._started: list[Adapter] = []

@@ -26,6 +26,10 @@ E = TypeVar("E", bound=StrEnum)
 
 OPEN_TICKET = "status IN ('open', 'claimed')"
 OUTBOX_PENDING = "status = 'pending'"
+# An outbox row's `ready_at` when it is new (ready at once, on any clock) and while it
+# waits behind an earlier row of its lane; stored as SQLAlchemy writes datetimes.
+OUTBOX_NEW = datetime(1970, 1, 1)
+OUTBOX_BEHIND = datetime(9999, 12, 31)
 
 
 class EnumText(TypeDecorator[E]):
@@ -167,11 +171,18 @@ class OutboxRow(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_status_id", "status", "id"),
         # The oldest pending row of a lane is found without grouping every pending row.
         Index(
             "ix_outbox_pending_lane",
             "lane",
+            "id",
+            sqlite_where=text(OUTBOX_PENDING),
+            postgresql_where=text(OUTBOX_PENDING),
+        ),
+        # A lease pass reads the rows ready now, and only those (handoff/outbox.py).
+        Index(
+            "ix_outbox_ready",
+            "ready_at",
             "id",
             sqlite_where=text(OUTBOX_PENDING),
             postgresql_where=text(OUTBOX_PENDING),
@@ -197,6 +208,11 @@ class OutboxRow(Base):
     due_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    # When a lease pass may take the row: OUTBOX_NEW (a new row: at once), its lease's end,
+    # its due time, or OUTBOX_BEHIND while it waits for an earlier row of its lane.
+    ready_at: Mapped[datetime] = mapped_column(
+        default=OUTBOX_NEW, server_default=text(f"'{OUTBOX_NEW:%Y-%m-%d %H:%M:%S.%f}'")
+    )
     sent_message_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

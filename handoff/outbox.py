@@ -11,24 +11,57 @@ a worker's: two workers whose clocks disagree, or a clock set back an hour, can 
 take the same row nor hold a chat back. A new row has no due time (due at once), so the
 clock of the process that decided it does not matter either. Functions that compare or
 set times take `now=None` for the database's clock; tests pin a moment instead.
+
+Finding rows costs the same whatever the backlog. A row's `ready_at` says when a lease
+may take it (new: at once; leased: when the lease ends; backing off: when due; waiting
+behind an earlier row of its lane: never, until that row is finished), and a lease pass
+reads the index of pending rows by `ready_at` up to now, a bounded window of it
+(`lease_due`). The worker leases the rows the intake hands it by id (`lease_rows`), sets
+aside those that must wait for their lane (`hold_back`), and finishing a row (sent or
+parked) brings its lane's next row forward and returns it, to be leased by id as well.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Float, String, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    CursorResult,
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    String,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from handoff.models import OutboxRow
+from handoff.models import OUTBOX_BEHIND, OUTBOX_NEW, OutboxRow
 from handoff.states import OutboxStatus, OutboxTarget
+from handoff.storage import Db, changed_one, dialect_name
 
 BACKOFF_CAP_SECONDS = 300.0
 
@@ -109,6 +142,153 @@ def enqueue(
     return row
 
 
+WINDOW = 64
+"""How many rows of each kind a lease pass reads: the oldest new rows, and the rows ready
+longest among the others (a backoff or a lease that ran out)."""
+
+# Written into the SQL, not bound: a prepared statement's plan (PostgreSQL's generic plan,
+# SQLite's) can then use the indexes of pending rows, which are partial.
+_PENDING: ColumnElement[str] = literal_column(f"'{OutboxStatus.PENDING.value}'")
+
+# The outbox table again, under other names, for the statements below.
+_EARLIER = aliased(OutboxRow, name="earlier")
+_HEAD = aliased(OutboxRow, name="head")
+_ROW = aliased(OutboxRow, name="row")
+_DONE = aliased(OutboxRow, name="done")
+_FOLLOWING = aliased(OutboxRow, name="following")
+
+# The key space of the outbox's lane locks: pg_advisory_xact_lock's two-int form, which
+# never meets the one-int keys of the inbox's lane locks (handoff/inbox.py).
+_LANE_LOCKS = 0x0B0C
+
+
+def _moment(pinned: bool, name: str) -> ColumnElement[datetime]:
+    """A moment given when the statement runs (`_moment_values`): the parameter `name`
+    when a test pins the clock, else the database's clock plus `{name}_s` seconds. The
+    lease statements are built once (`functools.cache`) and only their parameters change:
+    building one costs more than running it."""
+    if pinned:
+        return bindparam(name, type_=DateTime)
+    return _DbNow(bindparam(f"{name}_s", type_=Float), bindparam(f"{name}_mod", type_=String))
+
+
+def _moment_values(now: datetime | None, name: str, seconds: float = 0.0) -> dict[str, Any]:
+    if now is not None:
+        return {name: now + timedelta(seconds=seconds)}
+    return {f"{name}_s": seconds, f"{name}_mod": f"{seconds:+.6f} seconds"}
+
+
+def _earlier_in_lane(row: type[OutboxRow]) -> ColumnElement[bool]:
+    """Whether an earlier row of `row`'s lane is still pending (`row` waits for it)."""
+    return exists().where(
+        _EARLIER.lane == row.lane,
+        _EARLIER.status == _PENDING,
+        _EARLIER.id < row.id,
+    )
+
+
+def _unleased(row: type[OutboxRow], moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """Not leased, or its lease ran out (its worker died)."""
+    return or_(row.lease_until.is_(None), row.lease_until < moment)
+
+
+def _ready(row: type[OutboxRow], moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """Pending, not set aside, due, and unleased. (Not `ready_at <= moment`, which says as
+    much: the planner would read that index range instead of looking the rows up.)"""
+    return and_(
+        row.status == _PENDING,
+        row.ready_at != OUTBOX_BEHIND,
+        or_(row.due_at.is_(None), row.due_at <= moment),
+        _unleased(row, moment),
+    )
+
+
+def _window(moment: ColumnElement[datetime]) -> CompoundSelect[tuple[int]]:
+    """The rows a lease pass looks at, read from the index of pending rows by `ready_at`:
+    the `WINDOW` oldest new rows and the `WINDOW` rows ready longest among the others.
+    Rows leased, backing off or waiting behind their lane's head are not ready, so they
+    are never read: a pass costs the same whatever the backlog."""
+    pending = OutboxRow.status == _PENDING
+    order = (OutboxRow.ready_at, OutboxRow.id)
+    new = (
+        select(OutboxRow.id)
+        .where(pending, OutboxRow.ready_at <= OUTBOX_NEW)
+        .order_by(*order)
+        .limit(WINDOW)
+        .subquery()
+    )
+    again = (
+        select(OutboxRow.id)
+        .where(pending, OutboxRow.ready_at > OUTBOX_NEW, OutboxRow.ready_at <= moment)
+        .order_by(*order)
+        .limit(WINDOW)
+        .subquery()
+    )
+    return union_all(select(new.c.id), select(again.c.id))
+
+
+def _among(
+    by_id: bool, moment: ColumnElement[datetime]
+) -> BindParameter[list[int]] | CompoundSelect[tuple[int]]:
+    """The rows a statement considers: the parameter `ids`, or a lease pass's window."""
+    return bindparam("ids", expanding=True) if by_id else _window(moment)
+
+
+def _lock_lanes(lane: InstrumentedAttribute[str]) -> ColumnElement[None]:
+    """Hold the lane's lock until the transaction ends (PostgreSQL)."""
+    return func.pg_advisory_xact_lock(_LANE_LOCKS, func.hashtext(lane))
+
+
+@functools.cache
+def _lease_statement(pinned: bool, by_id: bool) -> ReturningUpdate[tuple[OutboxRow]]:
+    moment = _moment(pinned, "now")
+    heads = (
+        select(_HEAD.id)
+        .where(_HEAD.id.in_(_among(by_id, moment)), _ready(_HEAD, moment))
+        .where(~_earlier_in_lane(_HEAD))
+        .order_by(_HEAD.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True, of=_HEAD)
+    )
+    until = _moment(pinned, "until")
+    return (
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(heads))
+        .values(
+            lease_owner=bindparam("owner", type_=String),
+            lease_until=until,
+            ready_at=until,
+            # A lease that ran out means its worker died mid-send.
+            in_doubt=OutboxRow.in_doubt | OutboxRow.lease_owner.is_not(None),
+        )
+        .returning(OutboxRow)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+async def _lease(
+    session: AsyncSession,
+    owner: str,
+    now: datetime | None,
+    lease_seconds: float,
+    row_ids: Sequence[int] | None,
+    limit: int,
+) -> list[OutboxRow]:
+    """Lease up to `limit` rows that may go now, oldest first, in one statement: among
+    `row_ids`, or (None) a lease pass's window."""
+    params = {
+        "owner": owner,
+        "limit": limit,
+        **_moment_values(now, "now"),
+        **_moment_values(now, "until", lease_seconds),
+    }
+    if row_ids is not None:
+        params["ids"] = list(row_ids)
+    statement = _lease_statement(now is not None, row_ids is not None)
+    taken = await session.scalars(statement, params)
+    return sorted(taken, key=lambda row: row.id)
+
+
 async def lease_due(
     session: AsyncSession,
     owner: str,
@@ -116,47 +296,135 @@ async def lease_due(
     lease_seconds: float,
     limit: int,
 ) -> list[OutboxRow]:
-    """Take up to `limit` deliverable rows, oldest first, for `owner`, in one statement.
+    """Take up to `limit` deliverable rows, oldest first, for `owner`, in one statement:
+    the pass that finds rows nobody handed over (`lease_rows`): a dead worker's, another
+    process's, rows whose backoff ran out.
 
     A row is deliverable when it is the oldest pending row of its lane, due, and unleased
     (or its lease expired: its worker died, so it is taken in doubt). Rows are locked as
     they are picked (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock on SQLite):
     two workers never hold the same row, and neither can skip ahead of a row the other is
-    leasing, since that row is still pending. The pass walks pending rows in id order and
-    stops at `limit` heads, through indexes, so its cost follows the number of lanes
-    ahead, not the backlog: a long queue to one chat does not stall the others.
+    leasing, since that row is still pending. The pass reads only rows ready now (see
+    `_window`), so its cost does not follow the backlog; rows it finds waiting behind
+    their lane's head are set aside by `hold_back`.
     """
-    moment = _clock(now)
-    head, earlier = aliased(OutboxRow), aliased(OutboxRow)
-    heads = (
-        select(head.id)
-        .where(
-            head.status == OutboxStatus.PENDING,
-            or_(head.due_at.is_(None), head.due_at <= moment),
-            or_(head.lease_until.is_(None), head.lease_until < moment),
-            ~exists().where(
-                earlier.lane == head.lane,
-                earlier.status == OutboxStatus.PENDING,
-                earlier.id < head.id,
-            ),
-        )
-        .order_by(head.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=head)
+    return await _lease(session, owner, now, lease_seconds, None, limit)
+
+
+async def lease_rows(
+    session: AsyncSession,
+    owner: str,
+    row_ids: Sequence[int],
+    now: datetime | None,
+    lease_seconds: float,
+) -> list[OutboxRow]:
+    """Lease these rows (just written, or brought forward in their lane) for `owner`, in
+    one statement, those that may go now: pending, due, unleased, the oldest pending row
+    of their lane. The others are left as they are (`hold_back` sets aside the ones that
+    wait behind their lane's head)."""
+    if not row_ids:
+        return []
+    return await _lease(session, owner, now, lease_seconds, row_ids, len(row_ids))
+
+
+@functools.cache
+def _waiting_statement(pinned: bool, by_id: bool, lock: bool) -> Select[tuple[int]]:
+    moment = _moment(pinned, "now")
+    waiting = select(_ROW.id).where(
+        _ROW.id.in_(_among(by_id, moment)),
+        _ROW.status == _PENDING,
+        _ROW.ready_at != OUTBOX_BEHIND,
+        _unleased(_ROW, moment),
+        _earlier_in_lane(_ROW),
     )
-    taken = await session.scalars(
+    if not lock:
+        return waiting
+    # Volatile, so PostgreSQL takes the locks after sorting: in one order for everyone.
+    return waiting.add_columns(_lock_lanes(_ROW.lane)).order_by(func.hashtext(_ROW.lane))
+
+
+@functools.cache
+def _set_aside_statement(pinned: bool) -> Update:
+    moment = _moment(pinned, "now")
+    return (
         update(OutboxRow)
-        .where(OutboxRow.id.in_(heads))
-        .values(
-            lease_owner=owner,
-            lease_until=_clock(now, lease_seconds),
-            # A lease that ran out means its worker died mid-send.
-            in_doubt=OutboxRow.in_doubt | OutboxRow.lease_owner.is_not(None),
+        .where(
+            OutboxRow.id.in_(bindparam("ids", expanding=True)),
+            OutboxRow.status == _PENDING,
+            OutboxRow.ready_at != OUTBOX_BEHIND,
+            _unleased(OutboxRow, moment),
+            _earlier_in_lane(OutboxRow),
         )
-        .returning(OutboxRow)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .values(ready_at=OUTBOX_BEHIND)
+        .execution_options(synchronize_session=False)
     )
-    return sorted(taken, key=lambda row: row.id)
+
+
+async def hold_back(
+    session: AsyncSession, now: datetime | None, row_ids: Sequence[int] | None = None
+) -> int:
+    """Set aside the rows that wait behind an earlier pending row of their lane, among
+    `row_ids` or (None) a lease pass's window; how many. No lease pass reads them again
+    until the row ahead is finished: `mark_sent_many` and `mark_failed` bring the lane's
+    next row forward then.
+
+    On PostgreSQL the lanes are locked (always in one order) before the rows are checked
+    again and set aside, and a finished row's lane is locked before its next row is looked
+    for, so a row is never set aside behind a row that was finished without seeing it.
+    SQLite has one writer at a time."""
+    params = _moment_values(now, "now")
+    if row_ids is not None:
+        if not row_ids:
+            return 0
+        params["ids"] = list(row_ids)
+    lock = dialect_name(session) == "postgresql"
+    waiting = _waiting_statement(now is not None, row_ids is not None, lock)
+    ids = list(await session.scalars(waiting, params))
+    if not ids:
+        return 0
+    result = await session.execute(_set_aside_statement(now is not None), {**params, "ids": ids})
+    return cast(CursorResult[Any], result).rowcount
+
+
+_LOCK_FINISHED_LANES = (
+    select(_lock_lanes(OutboxRow.lane))
+    .where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
+    .order_by(func.hashtext(OutboxRow.lane))
+)
+_WAITED = OutboxRow.ready_at >= OUTBOX_BEHIND
+_NEXT_ROW = (
+    select(_FOLLOWING.id)
+    .where(_FOLLOWING.lane == _DONE.lane, _FOLLOWING.status == _PENDING)
+    .order_by(_FOLLOWING.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_BRING_FORWARD = (
+    update(OutboxRow)
+    .where(
+        OutboxRow.id.in_(select(_NEXT_ROW).where(_DONE.id.in_(bindparam("ids", expanding=True)))),
+        OutboxRow.status == _PENDING,
+        or_(_WAITED, OutboxRow.ready_at <= OUTBOX_NEW),
+    )
+    .values(
+        ready_at=case(
+            (_WAITED, func.coalesce(OutboxRow.lease_until, OutboxRow.due_at, OUTBOX_NEW)),
+            else_=OutboxRow.ready_at,
+        )
+    )
+    .returning(OutboxRow.id)
+    .execution_options(synchronize_session=False)
+)
+
+
+async def _bring_forward(session: AsyncSession, finished: Sequence[int]) -> list[int]:
+    """After rows left pending (sent or parked): the next pending row of each of their
+    lanes, made ready if it was set aside; their ids, to lease at once (`lease_rows`).
+    A next row that backs off or is leased stays as it is and is not returned."""
+    params = {"ids": list(finished)}
+    if dialect_name(session) == "postgresql":
+        await session.execute(_LOCK_FINISHED_LANES, params)
+    return sorted(await session.scalars(_BRING_FORWARD, params))
 
 
 async def renew(
@@ -168,14 +436,15 @@ async def renew(
 ) -> None:
     """Extend `owner`'s leases on rows it is still sending (the worker's heartbeat), so a
     short lease frees a dead worker's rows fast but never a live worker's."""
+    until = _clock(now, lease_seconds)
     await session.execute(
         update(OutboxRow)
         .where(
             OutboxRow.id.in_(row_ids),
             OutboxRow.lease_owner == owner,
-            OutboxRow.status == OutboxStatus.PENDING,
+            OutboxRow.status == _PENDING,
         )
-        .values(lease_until=_clock(now, lease_seconds))
+        .values(lease_until=until, ready_at=until)
         .execution_options(synchronize_session=False)
     )
 
@@ -187,7 +456,11 @@ async def counts(session: AsyncSession) -> dict[str, int]:
 
 
 async def pending_count(session: AsyncSession) -> int:
-    return (await counts(session)).get(OutboxStatus.PENDING, 0)
+    """Rows not yet sent nor parked (read from the index of pending rows alone)."""
+    pending = await session.scalar(
+        select(func.count()).select_from(OutboxRow).where(OutboxRow.status == _PENDING)
+    )
+    return int(pending or 0)
 
 
 async def card_parked(session: AsyncSession, ticket_id: int) -> bool:
@@ -202,14 +475,15 @@ async def card_parked(session: AsyncSession, ticket_id: int) -> bool:
     return parked is not None
 
 
-async def mark_sent(session: AsyncSession, row_id: int, message_id: str) -> None:
-    await mark_sent_many(session, {row_id: message_id})
+async def mark_sent(session: AsyncSession, row_id: int, message_id: str) -> list[int]:
+    return await mark_sent_many(session, {row_id: message_id})
 
 
-async def mark_sent_many(session: AsyncSession, message_ids: Mapping[int, str]) -> None:
-    """Mark rows sent, with the platform's message id each got, in one round trip."""
+async def mark_sent_many(session: AsyncSession, message_ids: Mapping[int, str]) -> list[int]:
+    """Mark rows sent, with the platform's message id each got, in one round trip; then
+    bring the next row of each of their lanes forward: those rows' ids (`_bring_forward`)."""
     if not message_ids:
-        return
+        return []
     await session.execute(
         update(OutboxRow),
         [
@@ -221,9 +495,11 @@ async def mark_sent_many(session: AsyncSession, message_ids: Mapping[int, str]) 
                 "lease_until": None,
                 "in_doubt": False,
             }
-            for row_id, message_id in message_ids.items()
+            # One order for every worker: rows are locked as they are marked.
+            for row_id, message_id in sorted(message_ids.items())
         ],
     )
+    return await _bring_forward(session, list(message_ids))
 
 
 async def mark_failed(
@@ -233,43 +509,102 @@ async def mark_failed(
     error: str,
     now: datetime | None,
     *,
+    owner: str,
     retry_after: float | None,
     permanent: bool,
     max_attempts: int,
     maybe_sent: bool = False,
     backoff_seconds: float = 0.5,
-) -> None:
+) -> list[int]:
     """Back off exponentially from `backoff_seconds` (or as the platform asked); park after
-    `max_attempts`.
+    `max_attempts`. Only while `owner` still leases the row: a worker whose lease ran out
+    and was taken over leaves the row to its new owner.
 
     `maybe_sent` (a timeout after the request went out) marks the row in doubt, so the
-    next attempt asks the adapter to check before sending again."""
+    next attempt asks the adapter to check before sending again. A parked row lets its
+    lane's next row go: its id is returned (`_bring_forward`)."""
     attempts += 1
     parked = permanent or attempts >= max_attempts
     delay = min(BACKOFF_CAP_SECONDS, backoff_seconds * 2 ** (attempts - 1))
     if retry_after is not None:
         delay = max(delay, retry_after)
-    await session.execute(
+    due = _clock(now, delay)
+    result = await session.execute(
         update(OutboxRow)
-        .where(OutboxRow.id == row_id)
+        .where(
+            OutboxRow.id == row_id,
+            OutboxRow.lease_owner == owner,
+            OutboxRow.status == _PENDING,
+        )
         .values(
             status=OutboxStatus.PARKED if parked else OutboxStatus.PENDING,
             attempts=attempts,
             last_error=error[:2000],
-            due_at=_clock(now, delay),
+            due_at=due,
+            ready_at=due,
             in_doubt=OutboxRow.in_doubt | maybe_sent,
             lease_owner=None,
             lease_until=None,
         )
         .execution_options(synchronize_session=False)
     )
+    if not (parked and changed_one(result)):
+        return []
+    return await _bring_forward(session, [row_id])
 
 
-async def defer(session: AsyncSession, row_id: int, now: datetime | None, seconds: float) -> None:
-    """Not deliverable yet (the ticket's thread does not exist yet): try again soon."""
+async def defer(
+    session: AsyncSession, row_id: int, now: datetime | None, seconds: float, *, owner: str
+) -> None:
+    """Not deliverable yet (the ticket's thread does not exist yet): try again soon. Only
+    while `owner` still leases the row."""
+    due = _clock(now, seconds)
     await session.execute(
         update(OutboxRow)
-        .where(OutboxRow.id == row_id)
-        .values(due_at=_clock(now, seconds), lease_owner=None, lease_until=None)
+        .where(
+            OutboxRow.id == row_id,
+            OutboxRow.lease_owner == owner,
+            OutboxRow.status == _PENDING,
+        )
+        .values(due_at=due, ready_at=due, lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def new_row(
+    *,
+    target: OutboxTarget,
+    platform: str,
+    chat_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+    thread_id: str | None = None,
+    ticket_id: int | None = None,
+) -> dict[str, Any]:
+    """A row as `write` takes it: due at once; `now` (the deciding process's clock) is only
+    its `created_at`, so a skewed clock cannot delay it."""
+    return {
+        "target": target,
+        "platform": platform,
+        "chat_id": chat_id,
+        "thread_id": thread_id,
+        "ticket_id": ticket_id,
+        "lane": lane_of(target, platform, chat_id, thread_id, ticket_id),
+        "payload": payload,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "in_doubt": False,
+        "due_at": None,
+        "created_at": now,
+    }
+
+
+_TABLE = cast(Table, OutboxRow.__table__)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+
+
+async def write(db: Db, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert `rows` in one statement; their ids, in order."""
+    if not rows:
+        return []
+    return list((await db.execute(_INSERT, list(rows))).scalars())

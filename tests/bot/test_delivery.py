@@ -11,11 +11,13 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import delivery as delivery_module
 from bot.contract import DeliveryError, Outbound, SentRef, plain
 from bot.delivery import Delivery
 from bot.outbox_codec import encode
@@ -398,3 +400,86 @@ async def test_a_skewed_clock_neither_stalls_a_chat_nor_sends_twice(
             f"{chat}-{n}" for n in range(3)
         ]
     assert [r.status for r in await rows(sessions)] == [OutboxStatus.SENT] * len(texts)
+
+
+# --- rows handed over by id (`committed`), the scan only for recovery --------------------
+
+ORDERED = [("c1", "one"), ("c1", "two"), ("c2", "elsewhere"), ("c1", "three")]
+
+
+async def test_committed_rows_go_out_in_order_without_a_scan(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows handed over after their commit are leased by id; a lane's later rows wait for
+    the earlier ones and are handed on when those are sent. No scan of the outbox runs."""
+    scans: list[int] = []
+    scan = outbox.lease_due
+
+    async def counted(*args: Any, **kwargs: Any) -> list[OutboxRow]:
+        rows = await scan(*args, **kwargs)
+        scans.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(outbox, "lease_due", counted)
+    monkeypatch.setattr(delivery_module, "IDLE_SECONDS", 3600.0)
+    clock, adapter = Clock(), RecordingAdapter()
+    delivery = Delivery(sessions, {adapter.platform: adapter})
+
+    async with running(delivery):
+        await until(lambda: scans == [0])  # the scan at start, of an empty outbox
+        ids = [await enqueue(sessions, clock, chat, text) for chat, text in ORDERED]
+        delivery.committed(ids)
+        await until_sent(sessions, len(ORDERED))
+
+    assert scans == [0]
+    for chat in ("c1", "c2"):
+        assert [s.text for s in adapter.sent if s.out.to.chat_id == chat] == [
+            text for to, text in ORDERED if to == chat
+        ]
+
+
+async def test_rows_nobody_handed_over_are_found_by_the_periodic_scan(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery_module, "IDLE_SECONDS", 0.05)
+    clock, adapter = Clock(), RecordingAdapter()
+    delivery = Delivery(sessions, {adapter.platform: adapter})
+
+    async with running(delivery):
+        await asyncio.sleep(0.1)
+        for chat, text in ORDERED:
+            await enqueue(sessions, clock, chat, text)  # written by another process
+        await until_sent(sessions, len(ORDERED))
+
+    assert [s.text for s in adapter.sent if s.out.to.chat_id == "c1"] == ["one", "two", "three"]
+
+
+async def test_a_worker_whose_lease_was_taken_over_leaves_the_row_to_its_new_owner(
+    sessions: Sessions,
+) -> None:
+    """A send that fails after its lease ran out, while another worker is sending the row,
+    must not free the row for a third send (nor count the failure)."""
+    clock, slow, late = Clock(), GatedAdapter(), GatedAdapter()
+    slow.held["c1"], late.held["c1"] = asyncio.Event(), asyncio.Event()
+    slow.failures.append(DeliveryError("502"))
+    await enqueue(sessions, clock, "c1", "once")
+    first, second = worker(sessions, slow, clock), worker(sessions, late, clock)
+
+    sending = asyncio.create_task(first.deliver_once())
+    await until(lambda: slow.started == ["c1"])
+    clock.advance(61)
+    resending = asyncio.create_task(second.deliver_once())
+    await until(lambda: late.started == ["c1"])
+    slow.held["c1"].set()
+    await asyncio.wait_for(sending, SAFETY_SECONDS)
+
+    [row] = await rows(sessions)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.PENDING, 0, None)
+    assert row.lease_owner is not None
+    assert await worker(sessions, RecordingAdapter(), clock).deliver_once() == 0
+    late.held["c1"].set()
+    await asyncio.wait_for(resending, SAFETY_SECONDS)
+
+    [row] = await rows(sessions)
+    assert row.status == OutboxStatus.SENT
+    assert ([s.text for s in late.sent], slow.sent) == (["once"], [])

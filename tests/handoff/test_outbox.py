@@ -6,8 +6,10 @@ import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from handoff import outbox
-from handoff.models import OutboxRow
+from handoff.models import OUTBOX_BEHIND, OUTBOX_NEW, OutboxRow
 from handoff.states import OutboxTarget
 from tests.fakes.seed import seed_ticket
 from tests.handoff.conftest import Sessions
@@ -56,6 +58,14 @@ async def sent(sessions: Sessions, row_id: int) -> None:
         await outbox.mark_sent(session, row_id, f"msg-{row_id}")
 
 
+async def hold(sessions: Sessions, row_id: int, owner: str = "w1") -> None:
+    """Make `owner` the row's lessee (as a lease would), whether or not it is due now."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxRow).where(OutboxRow.id == row_id).values(lease_owner=owner)
+        )
+
+
 async def fail(
     sessions: Sessions,
     row_id: int,
@@ -66,8 +76,10 @@ async def fail(
     max_attempts: int = 12,
     error: str = "HTTP 502",
 ) -> OutboxRow:
-    """Fail the row's latest attempt, the way the delivery worker does; returns the row after."""
+    """Fail the row's latest attempt, the way the delivery worker does (as its lessee);
+    returns the row after."""
     attempts = (await load(sessions, row_id)).attempts
+    await hold(sessions, row_id)
     async with sessions() as session, session.begin():
         await outbox.mark_failed(
             session,
@@ -75,6 +87,7 @@ async def fail(
             attempts,
             error,
             now,
+            owner="w1",
             retry_after=retry_after,
             permanent=permanent,
             max_attempts=max_attempts,
@@ -294,7 +307,7 @@ async def test_defer_frees_the_lease_and_waits(sessions: Sessions) -> None:
     assert await lease(sessions, "w1") == [row_id]
 
     async with sessions() as session, session.begin():
-        await outbox.defer(session, row_id, at(1), 0.5)
+        await outbox.defer(session, row_id, at(1), 0.5, owner="w1")
 
     row = await load(sessions, row_id)
     assert (row.status, row.attempts, row.lease_owner, row.lease_until) == (
@@ -315,6 +328,7 @@ async def test_the_backoff_starts_where_the_worker_says(sessions: Sessions) -> N
     row_id = await put(sessions, "c1")
     delays = []
     for attempts in range(3):
+        await hold(sessions, row_id)
         async with sessions() as session, session.begin():
             await outbox.mark_failed(
                 session,
@@ -322,6 +336,7 @@ async def test_the_backoff_starts_where_the_worker_says(sessions: Sessions) -> N
                 attempts,
                 "HTTP 500",
                 T0,
+                owner="w1",
                 retry_after=None,
                 permanent=False,
                 max_attempts=12,
@@ -357,6 +372,7 @@ async def test_a_send_that_may_have_arrived_stays_in_doubt_until_sent(sessions: 
             0,
             "timeout",
             T0,
+            owner="w1",
             retry_after=None,
             permanent=False,
             max_attempts=12,
@@ -439,3 +455,173 @@ async def test_sent_marks_are_written_for_a_batch_at_once(sessions: Sessions) ->
         ("sent", f"m{ids[1]}", None),
         ("pending", None, "w1"),
     ]
+
+
+# --- rows handed over, set aside, brought forward -------------------------------------
+
+
+async def ready_at(sessions: Sessions, row_id: int) -> datetime:
+    return (await load(sessions, row_id)).ready_at
+
+
+async def test_rows_handed_over_are_leased_by_id_when_they_may_go(sessions: Sessions) -> None:
+    first, second, elsewhere = (
+        await put(sessions, "c1"),
+        await put(sessions, "c1"),
+        await put(sessions, "c2"),
+    )
+    async with sessions() as session, session.begin():
+        taken = await outbox.lease_rows(session, "w1", [second, elsewhere, first], T0, LEASE)
+        assert [row.id for row in taken] == [first, elsewhere]
+        assert await outbox.hold_back(session, T0, [second, elsewhere]) == 1
+
+    assert await ready_at(sessions, second) == OUTBOX_BEHIND
+    assert await ready_at(sessions, first) == at(LEASE)
+    assert await lease(sessions, "w2", now=at(2 * LEASE)) == [first, elsewhere]  # in doubt
+    async with sessions() as session, session.begin():
+        assert await outbox.mark_sent_many(session, {first: "m1", elsewhere: "m2"}) == [second]
+    assert await ready_at(sessions, second) == OUTBOX_NEW
+    async with sessions() as session, session.begin():
+        [again] = await outbox.lease_rows(session, "w2", [second], T0, LEASE)
+    assert again.id == second
+
+
+async def test_a_row_that_is_not_its_lanes_head_is_never_leased_by_id(sessions: Sessions) -> None:
+    first, second = await put(sessions, "c1"), await put(sessions, "c1")
+    async with sessions() as session, session.begin():
+        assert await outbox.lease_rows(session, "w1", [second], T0, LEASE) == []
+        assert await outbox.hold_back(session, T0, [first]) == 0  # the head stays ready
+    assert await lease(sessions) == [first]
+    async with sessions() as session, session.begin():
+        assert await outbox.lease_rows(session, "w2", [first, second], at(1), LEASE) == []
+
+
+async def test_a_lease_pass_moves_past_a_long_lane_once_it_is_set_aside(
+    sessions: Sessions,
+) -> None:
+    """Each pass reads a bounded window of ready rows; rows waiting behind their lane's
+    head are set aside a window at a time, and then no pass reads them again."""
+    busy = [await put(sessions, "busy") for _ in range(3 * outbox.WINDOW)]
+    calm = await put(sessions, "calm")
+    assert await lease(sessions, limit=1) == [busy[0]]
+
+    passes, set_aside = 0, []
+    while True:
+        async with sessions() as session, session.begin():
+            moved = await outbox.hold_back(session, T0)
+        if not moved:
+            break
+        passes += 1
+        set_aside.append(moved)
+    assert sum(set_aside) == len(busy) - 1
+    assert passes <= len(busy) // outbox.WINDOW
+    assert await lease(sessions, "w2") == [calm]
+    assert {await ready_at(sessions, row_id) for row_id in busy[1:]} == {OUTBOX_BEHIND}
+
+    await sent(sessions, busy[0])
+    assert await lease(sessions, "w2") == [busy[1]]
+
+
+async def test_a_parked_row_brings_its_lanes_next_row_forward(sessions: Sessions) -> None:
+    first, second = await put(sessions, "c1"), await put(sessions, "c1")
+    assert await lease(sessions) == [first]
+    async with sessions() as session, session.begin():
+        assert await outbox.hold_back(session, T0) == 1
+        following = await outbox.mark_failed(
+            session,
+            first,
+            0,
+            "chat not found",
+            T0,
+            owner="w1",
+            retry_after=None,
+            permanent=True,
+            max_attempts=12,
+        )
+    assert following == [second]
+    assert await lease(sessions) == [second]
+
+
+async def test_a_backoff_keeps_the_lane_set_aside_until_the_row_is_done(
+    sessions: Sessions,
+) -> None:
+    first, second = await put(sessions, "c1"), await put(sessions, "c1")
+    assert await lease(sessions) == [first]
+    async with sessions() as session, session.begin():
+        assert await outbox.hold_back(session, T0) == 1
+    assert (await fail(sessions, first, retry_after=30)).ready_at == at(30)
+
+    assert await lease(sessions, now=at(29)) == []
+    assert await lease(sessions, now=at(30)) == [first]
+    assert await ready_at(sessions, second) == OUTBOX_BEHIND
+
+
+async def test_a_worker_whose_lease_was_taken_over_cannot_fail_or_defer_the_row(
+    sessions: Sessions,
+) -> None:
+    row_id = await put(sessions, "c1")
+    assert await lease(sessions, "w1") == [row_id]
+    assert await lease(sessions, "w2", now=at(LEASE + 1)) == [row_id]
+    before = await load(sessions, row_id)
+
+    async with sessions() as session, session.begin():
+        following = await outbox.mark_failed(
+            session,
+            row_id,
+            0,
+            "HTTP 502",
+            at(LEASE + 2),
+            owner="w1",
+            retry_after=None,
+            permanent=True,
+            max_attempts=12,
+        )
+        await outbox.defer(session, row_id, at(LEASE + 2), 5.0, owner="w1")
+
+    after = await load(sessions, row_id)
+    assert following == []
+    assert (after.status, after.attempts, after.lease_owner, after.due_at, after.ready_at) == (
+        "pending",
+        0,
+        "w2",
+        None,
+        before.ready_at,
+    )
+
+
+async def test_workers_handing_rows_on_send_every_row_once_in_order(sessions: Sessions) -> None:
+    """Rows handed to workers by id (as the intake does), the next row of a lane handed on
+    by the sent mark, scans only when a worker has nothing in hand: every row goes out
+    once, in order per lane, and none is left set aside behind a row that is gone."""
+    chats = [f"chat-{n}" for n in range(5)]
+    ids = [await put(sessions, chats[n % len(chats)]) for n in range(80)]
+    hands: list[list[int]] = [ids[n::3] for n in range(3)]
+    deliveries: list[tuple[str, int]] = []
+
+    async def worker(owner: str, hand: list[int]) -> None:
+        while await pending(sessions):
+            async with sessions() as session, session.begin():
+                if hand:
+                    batch, hand[:] = hand[:4], hand[4:]
+                    rows = await outbox.lease_rows(session, owner, batch, T0, LEASE)
+                    taken = {row.id for row in rows}
+                    await outbox.hold_back(session, T0, [i for i in batch if i not in taken])
+                else:
+                    rows = await outbox.lease_due(session, owner, T0, LEASE, 4)
+                    await outbox.hold_back(session, T0)
+                leased = [(row.chat_id, row.id) for row in rows]
+            for chat, row_id in leased:
+                deliveries.append((chat, row_id))
+                async with sessions() as session, session.begin():
+                    hand += await outbox.mark_sent_many(session, {row_id: f"m{row_id}"})
+            await asyncio.sleep(0 if leased else 0.01)
+
+    await asyncio.wait_for(
+        asyncio.gather(*(worker(f"w{n}", hand) for n, hand in enumerate(hands))), 60
+    )
+
+    assert sorted(row_id for _, row_id in deliveries) == ids
+    per_chat: dict[str, list[int]] = defaultdict(list)
+    for chat, row_id in deliveries:
+        per_chat[chat].append(row_id)
+    assert all(order == sorted(order) for order in per_chat.values())
