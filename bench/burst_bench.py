@@ -7,8 +7,12 @@ clock starts when a question is pushed and stops when the fake records the
 `chat.postMessage` carrying its answer; answers/s runs from the first question to the
 last answer. With "429s", one `chat.postMessage` in five (at random, seeded) is
 refused with 429 and `Retry-After: 1`, which the SDK waits out and the outbox retries.
-Slack's pacing of one message per second per channel is part of the figures: a
-customer's fifth answer comes about four seconds after the first.
+Slack's pacing is part of the figures: the adapter posts four messages to a channel at
+once, then one a second (adapters/slack/pacing.py), so each customer's fifth answer
+comes at least a second after its first, and a fifth of all answers take a second or
+more whatever the engine does. "p95 unpaced" leaves those out: the p95 of each
+customer's first four answers. The bot is stopped only once every envelope the fake
+sent has been worked through (`until_bot_quiet`), so no listener acks on a closing socket.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from bench.scratch_db import DATABASES, DatabaseUnavailable, Scratch
 from bench.table import Table
 from bot.config import Config
 from bot.runtime import Runtime
-from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack, Route
 from tests.system.burst import ASKED
 
 TITLE = "Burst through a platform (Slack, Socket Mode)"
@@ -39,6 +43,9 @@ QUICK_CUSTOMERS, QUICK_QUESTIONS = 8, 2
 FLOOD, QUICK_FLOOD = 1000, 50
 REFUSED_SHARE = 0.2
 WAIT_SECONDS = 90.0  # for all answers of one run
+SLACK_BURST = 4  # posts to one channel at once before the pacer spaces them a second apart
+ANSWER_SECONDS = 3.5  # the bot answers an envelope within Slack's 3 s ack budget
+TARGET_P95_MS = 1000.0  # issue 12: no faults, PostgreSQL
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
@@ -48,6 +55,7 @@ class Burst:
     answered: int
     seconds: float  # first question pushed to last answer recorded
     latency_ms: list[float]  # sorted
+    unpaced_ms: list[float]  # sorted: each customer's first SLACK_BURST answers
     refused: int  # 429s the fake gave
 
 
@@ -80,6 +88,7 @@ class TimedSlack(FakeSlack):
         self.asked: dict[tuple[str, str], float] = {}
         self.answered: dict[tuple[str, str], float] = {}
         self._progress = asyncio.Event()
+        self.last_push = time.perf_counter()
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         now = time.perf_counter()
@@ -102,10 +111,56 @@ class TimedSlack(FakeSlack):
             await self.push_event(self.message_event(dm, user_id, question))
 
     async def until_answered(self) -> None:
+        await self.until_open_below(1)
+
+    async def until_open_below(self, limit: int) -> None:
+        """Until fewer than `limit` questions asked wait for their answer."""
         async with asyncio.timeout(WAIT_SECONDS):
-            while len(self.answered) < len(self.asked):
+            while len(self.asked) - len(self.answered) >= limit:
                 self._progress.clear()
                 await self._progress.wait()
+
+    async def _push(self, envelope: dict[str, Any], to: Route = "newest") -> str:
+        self.last_push = time.perf_counter()
+        return await super()._push(envelope, to)
+
+    async def until_bot_quiet(self) -> None:
+        """Until the bot's Socket Mode client has worked through the envelopes sent to it
+        (it queues them, and a flood leaves a backlog of redeliveries): every envelope is
+        acked, or nothing was sent or acked for ANSWER_SECONDS (an envelope the core could
+        not store in time gets a 503 within Slack's 3 s, never an ack). Stopping the bot
+        earlier makes its listeners ack on a closing socket."""
+
+        def all_acked() -> bool:
+            return all(envelope["envelope_id"] in self.acks for envelope in self.envelopes)
+
+        async with asyncio.timeout(WAIT_SECONDS):
+            while not all_acked():
+                acked = len(self.acks)
+
+                def moved(seen: int = acked) -> bool:
+                    return all_acked() or len(self.acks) != seen
+
+                try:
+                    await self._log.wait_until(moved, ANSWER_SECONDS)
+                except TimeoutError:
+                    if time.perf_counter() - self.last_push >= ANSWER_SECONDS:
+                        return
+
+    def latencies(self) -> tuple[list[float], list[float]]:
+        """Question to answer, ms, sorted: all answers, and each DM's first SLACK_BURST."""
+        every: list[float] = []
+        unpaced: list[float] = []
+        per_dm: dict[str, int] = {}
+        for key, answered in sorted(self.answered.items(), key=lambda item: item[1]):
+            if key not in self.asked:
+                continue
+            latency = (answered - self.asked[key]) * 1000.0
+            every.append(latency)
+            per_dm[key[0]] = per_dm.get(key[0], 0) + 1
+            if per_dm[key[0]] <= SLACK_BURST:
+                unpaced.append(latency)
+        return sorted(every), sorted(unpaced)
 
 
 async def _flood(fake: TimedSlack, messages: int) -> None:
@@ -138,18 +193,16 @@ async def _burst(
             )
             with contextlib.suppress(TimeoutError):  # the table shows what was answered
                 await fake.until_answered()
-            await fake.wait_redelivered(timeout=WAIT_SECONDS)  # every envelope acked
+            await fake.wait_redelivered(timeout=WAIT_SECONDS)  # no redelivery still due
+            with contextlib.suppress(TimeoutError):
+                await fake.until_bot_quiet()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(runtime.core.idle(), WAIT_SECONDS)
         finally:
             await runtime.stop()
-    latency = sorted(
-        (fake.answered[key] - asked) * 1000.0
-        for key, asked in fake.asked.items()
-        if key in fake.answered
-    )
+    latency, unpaced = fake.latencies()
     last = max(fake.answered.values(), default=began)
-    return Burst(len(fake.asked), len(latency), last - began, latency, fake.refused)
+    return Burst(len(fake.asked), len(latency), last - began, latency, unpaced, fake.refused)
 
 
 async def _burst_on(
@@ -175,6 +228,10 @@ def _isolated() -> Iterator[None]:
         os.environ.update(saved)
 
 
+def _ms(values: list[float], share: float) -> str:
+    return f"{percentile(values, share):,.0f}" if values else "-"
+
+
 def _row(database: str, share: float, flood: int, burst: Burst) -> tuple[str, ...]:
     rate = burst.answered / burst.seconds if burst.seconds > 0 else 0.0
     return (
@@ -184,9 +241,21 @@ def _row(database: str, share: float, flood: int, burst: Burst) -> tuple[str, ..
         str(burst.questions),
         str(burst.answered),
         f"{rate:,.1f}",
-        f"{percentile(burst.latency_ms, 0.50):,.0f}" if burst.latency_ms else "-",
-        f"{percentile(burst.latency_ms, 0.95):,.0f}" if burst.latency_ms else "-",
+        _ms(burst.latency_ms, 0.50),
+        _ms(burst.latency_ms, 0.95),
+        _ms(burst.unpaced_ms, 0.95),
     )
+
+
+def _verdict(burst: Burst | None) -> str:
+    """The target, and how the PostgreSQL run with no faults compares with it."""
+    target = f"target: p95 < {TARGET_P95_MS:,.0f} ms on PostgreSQL with no 429s and no flood"
+    if burst is None or not burst.latency_ms:
+        return f"{target} (not measured)"
+    p95 = percentile(burst.latency_ms, 0.95)
+    unpaced = percentile(burst.unpaced_ms, 0.95) if burst.unpaced_ms else float("nan")
+    met = "met" if p95 < TARGET_P95_MS else "not met"
+    return f"{target}: {met} (p95 {p95:,.0f} ms; unpaced {unpaced:,.0f} ms)"
 
 
 def run(options: BenchOptions) -> Table:
@@ -196,16 +265,32 @@ def run(options: BenchOptions) -> Table:
     notes = [
         f"{customers} customers x {per_customer} questions pushed at once over Socket Mode; "
         "latency: question pushed -> answer posted; 429s: share of sends refused (count); "
-        "flood: messages one more customer sends meanwhile (not in the figures)"
+        "flood: messages one more customer sends meanwhile (not in the figures)",
+        f"p95 unpaced: each customer's first {SLACK_BURST} answers only (Slack's pacing "
+        f"holds every answer after the {SLACK_BURST}th in a channel >= 1 s after the first)",
     ]
     flood_size = QUICK_FLOOD if options.quick else FLOOD
+    clean: Burst | None = None
     with _isolated():
         for database, scratch in DATABASES:
             try:
                 for share, flood in ((0.0, 0), (REFUSED_SHARE, 0), (0.0, flood_size)):
                     burst = asyncio.run(_burst_on(scratch, customers, per_customer, share, flood))
                     rows.append(_row(database, share, flood, burst))
+                    if database == "PostgreSQL" and not share and not flood:
+                        clean = burst
             except DatabaseUnavailable as unavailable:
                 notes.append(f"skipped: {unavailable}")
-    header = ("database", "429s", "flood", "questions", "answered", "answers/s", "p50 ms", "p95 ms")
+    notes.append(_verdict(clean))
+    header = (
+        "database",
+        "429s",
+        "flood",
+        "questions",
+        "answered",
+        "answers/s",
+        "p50 ms",
+        "p95 ms",
+        "p95 unpaced ms",
+    )
     return Table(TITLE, header, tuple(rows), "\n".join(notes))

@@ -39,7 +39,14 @@ def test_engine_quick_run_answers_every_message() -> None:
 
     rows = columns(table)
     assert [row["database"] for row in rows] == ["SQLite (WAL)", "PostgreSQL"]
+    messages = str(engine_bench.QUICK_CUSTOMERS * engine_bench.QUICK_MESSAGES)
     for row in rows:
-        assert int(row["replies"]) >= int(row["messages"])  # "(not drained)" would not parse
-        assert float(row["msgs/s"].replace(",", "")) > 0
-        assert float(row["p50 ms"]) <= float(row["p99 ms"])
+        assert row["messages"] == row["replies"] == messages  # not "12 (not drained)"
+        engine_rate = float(row["msgs/s"].replace(",", ""))
+        direct_rate = float(row["direct msgs/s"].replace(",", ""))
+        assert engine_rate > 0 and direct_rate > 0
+        ratio = float(row["engine/direct"].rstrip("%"))
+        assert abs(ratio - 100.0 * engine_rate / direct_rate) <= 0.1 * ratio + 1.0
+        assert float(row["CPU ms/msg"]) > 0 and float(row["direct CPU ms/msg"]) > 0
+        assert float(row["p50 ms"].replace(",", "")) <= float(row["p99 ms"].replace(",", ""))
+    assert "skipped" not in table.note

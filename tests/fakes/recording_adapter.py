@@ -7,6 +7,7 @@ can be told to fail the next sends, the way a platform answers 429 or 500.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 
 from bot.contract import (
@@ -27,6 +28,7 @@ class Sent:
     ref: SentRef
     out: Outbound
     edited: bool = False
+    at: float = field(default_factory=time.perf_counter)  # when it was sent (benchmarks)
 
     @property
     def text(self) -> str:
