@@ -10,7 +10,16 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import burst_bench, engine_bench, faq_accuracy, faq_latency, handoff_bench
+from bench import (
+    burst_bench,
+    engine_bench,
+    faq_accuracy,
+    faq_check_bench,
+    faq_latency,
+    handoff_bench,
+    lease_bench,
+    memory_bench,
+)
 from bench.clinc import ENV_VAR, data_path
 from bench.options import BenchOptions
 from bench.table import Table, render
@@ -20,9 +29,12 @@ Section = Callable[[BenchOptions], Table]
 SECTIONS: dict[str, Section] = {
     "faq_accuracy": faq_accuracy.run,
     "faq_latency": faq_latency.run,
+    "faq_check": faq_check_bench.run,
     "handoff_claims": handoff_bench.run,
     "engine_throughput": engine_bench.run,
     "burst": burst_bench.run,
+    "memory": memory_bench.run,
+    "outbox_lease": lease_bench.run,
 }
 
 

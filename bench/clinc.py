@@ -73,3 +73,46 @@ def build_faq(train: Iterable[Example], per_intent: int, intents: int | None = N
         for intent, texts in questions.items()
     )
     return Faq(entries=entries)
+
+
+_ONSETS = "bdfgklmnprstvz"
+_VOWELS = "aeiou"
+
+
+def product_name(number: int) -> str:
+    """A made-up product name, distinct for each `number` (three syllables, as "kavoru")."""
+    syllables = [onset + vowel for onset in _ONSETS for vowel in _VOWELS]
+    parts = []
+    for _ in range(3):
+        number, rest = divmod(number, len(syllables))
+        parts.append(syllables[rest])
+    return "".join(parts)
+
+
+def synthetic_faq(train: Iterable[Example], entries: int, per_entry: int) -> Faq:
+    """An FAQ of `entries` entries of `per_entry` phrasings each, however many intents
+    CLINC has: entry n belongs to intent n mod 150 and asks about product n, so its
+    phrasings are that intent's training phrasings (a different run of them for each
+    product) with the product's name added. Like a large real FAQ, many entries share
+    most of their wording and differ in a word or two.
+    """
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in train:
+        by_intent.setdefault(intent, []).append(text)
+    intents = list(by_intent)
+    built = []
+    for number in range(entries):
+        intent = intents[number % len(intents)]
+        texts = by_intent[intent]
+        start = (number // len(intents)) * per_entry
+        name = product_name(number)
+        questions = tuple(
+            f"{texts[(start + i) % len(texts)]} ({name})"
+            if i % 2
+            else f"{name}: {texts[(start + i) % len(texts)]}"
+            for i in range(per_entry)
+        )
+        built.append(
+            Entry(id=f"{intent}-{number}", questions={"en": questions}, answer={"en": name})
+        )
+    return Faq(entries=tuple(built))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -55,7 +56,7 @@ class Runtime:
         handoff = HandoffFlow(config, templates, SupportHours.from_config(config.hours))
         self.outage = Outage()
         self.delivery = Delivery(
-            self._sessions,
+            self._db,
             {a.platform: a for a in self.adapters},
             lease_seconds=config.delivery.lease_seconds,
             retry_seconds=config.delivery.retry_seconds,
@@ -106,6 +107,10 @@ class Runtime:
         if deliver:
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
             self._delivering = True
+        # What is alive now (modules, config, the FAQ index) lives as long as the process:
+        # the collector stops walking it, so a full collection (a reload makes one) stays
+        # short and does not hold the event loop.
+        gc.freeze()
 
     async def health(self) -> dict[str, Any]:
         """What `/healthz` reports: 'ok' when the database answers."""

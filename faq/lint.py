@@ -56,8 +56,8 @@ def lint_loaded(faq: Faq, settings: MatchSettings) -> list[Problem]:
                 )
             elif key in seen:
                 problems.append(_problem(entry, f'question "{question}" is repeated'))
-            elif len(owners[key]) == 1:
-                confusion = _confusion(faq, matcher, settings, entry, question, locale)
+            elif len(owners[key]) == 1 and not matcher.answers(question, entry, locale):
+                confusion = _confusion(matcher, settings, entry, question, locale)
                 if confusion:
                     problems.append(_problem(entry, f'question "{question}" {confusion}'))
             seen.add(key)
@@ -80,7 +80,7 @@ def _problem(entry: Entry, message: str) -> Problem:
 
 
 def _confusion(
-    faq: Faq, matcher: Matcher, settings: MatchSettings, entry: Entry, question: str, locale: str
+    matcher: Matcher, settings: MatchSettings, entry: Entry, question: str, locale: str
 ) -> str | None:
     """Why the matcher does not answer `entry`'s own `question` with it; None when it does."""
     match = matcher.match(question, locale)
@@ -91,9 +91,7 @@ def _confusion(
             f'is answered with entry "{match.entry.id}" ({match.entry.source},'
             f" score {match.score:.0f})"
         )
-    ranked = matcher.rank(question, len(faq.entries))
-    own = next((s.score for s in ranked if s.entry.id == entry.id), 0.0)
-    rival = next((s for s in ranked if s.entry.id != entry.id), None)
+    own, rival = matcher.rival(question, entry)
     if rival is not None and rival.score > own:
         return (
             f'gets no direct answer: it is closer to entry "{rival.entry.id}"'

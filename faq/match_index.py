@@ -14,35 +14,44 @@ Five similarities, each in 0..1, give up to 20 points each:
 
 Three corrections follow. Entries that draw high scores from questions written for
 other entries (hubs: entries with many generic words) lose points in proportion (see
-_hub_bias). A query close to one phrasing is pulled towards 100 (see _total). The
+faq.match_hubs). A query close to one phrasing is pulled towards 100 (see _total). The
 result is stretched (see _STRETCH) and shrunk by the share of the query's weight that
 no FAQ term explains (see _UNKNOWN_PENALTY), so a question about something else scores
 low everywhere even when its few familiar words fit an entry well.
 
 Query words that are not in the FAQ's vocabulary are mapped to their closest known
 term with rapidfuzz (typos); the part of a word no term explains stays unknown.
+
+How it stays fast on a large FAQ (see faq.match_tables for the arrays): the query's
+terms and rare grams are looked up in posting lists (numpy), which gives every entry
+its word similarities exactly and an upper bound on its score: the common grams'
+share of the character similarity and the best phrasing's cosine are bounded, not
+computed. Only entries whose bound can still reach the best few so far are scored in
+full, in rounds, so the result is the same as scoring every entry (tests/faq/
+test_match_index.py checks this), at the cost of the few that come close. With a
+floor (the lint asks only whether anything comes within the margin of 100), even the
+common terms' posting lists are skipped (see _sparse_stage).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import Counter
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
+from faq.match_arrays import Floats, Ints, gather, max_per_group
+from faq.match_fuzzy import closest
+from faq.match_hubs import hub_bias
+from faq.match_tables import Tables, build_tables, word_grams
 from faq.match_terms import NUMBER, terms
-from faq.match_vectors import Vector, char_ngrams, dot, idf, postings, unit
 from faq.normalize import normalize
 
 Scored = tuple[int, float]
 
-_IDF_POWER = 0.7
-_SATURATION = 1.2
 _FUZZY_MIN_LENGTH = 4
-_FUZZY_CUTOFF = 80.0
 # Points each similarity (0..1) contributes to the 0-100 score.
 _ENTRY_WORDS = 20.0
 _BEST_PHRASING = 20.0
@@ -51,14 +60,6 @@ _COVERAGE = 20.0
 _SPELLING = 20.0
 # Spelling is computed for this many best entries by the other four similarities.
 _RESCORED = 8
-# Hub bias: at most _HUB_SAMPLE phrasings stand in for questions; an entry's pull is
-# the mean of the top _HUB_SHARE (at least _HUB_MIN_TOP) of the points it gets from
-# other entries' phrasings, and _HUB_WEIGHT times its excess over the average pull is
-# taken off its points.
-_HUB_SAMPLE = 1000
-_HUB_SHARE = 0.02
-_HUB_WEIGHT = 0.75
-_HUB_MIN_TOP = 3
 # The final score is multiplied by 1 - _UNKNOWN_PENALTY * (unknown share of the query).
 _UNKNOWN_PENALTY = 0.5
 # The sum is stretched by 100 * (sum / 100) ** _STRETCH, which keeps 0 and 100 and the
@@ -67,16 +68,45 @@ _UNKNOWN_PENALTY = 0.5
 # scoring 60 with a lead of 4 are right about 9 times in 10.
 _STRETCH = 0.7
 _NEAR_COPY_POWER = 4
+# Entries scored in full at a time, before the bounds are compared with the best so far.
+_ROUND = 16
+# With a floor (see MatchIndex.top), a term in more than max(_SPARSE_MIN, entries /
+# _SPARSE_SHARE) entries is common: entries sharing only common terms with the query
+# get bounds on their word similarities rather than values (see _sparse_stage).
+_SPARSE_MIN = 32
+_SPARSE_SHARE = 64
+# Bounds are raised by this much, so that float rounding never drops an entry.
+_SLACK = 1e-9
 
 
 def _total(points: float, best_phrasing: float) -> float:
     """The raw 0-100 score from the other similarities' points and the best phrasing's
     cosine. A near-copy of one phrasing then closes most of the remaining gap to 100
     (an FAQ question itself scores 100), however different the entry's other phrasings
-    are; the function rises with both arguments, so bounds stay bounds.
+    are.
     """
     gap = 100.0 - points - _BEST_PHRASING * best_phrasing
     return 100.0 - gap * (1.0 - best_phrasing**_NEAR_COPY_POWER)
+
+
+def _totals(points: Floats, best_phrasing: Floats) -> Floats:
+    """_total, elementwise (_NEAR_COPY_POWER is 4)."""
+    gap = 100.0 - points - _BEST_PHRASING * best_phrasing
+    square = best_phrasing * best_phrasing
+    result: Floats = 100.0 - gap * (1.0 - square * square)
+    return result
+
+
+def _total_bound(points: Floats, best_phrasing: Floats) -> Floats:
+    """At least _total(p, c) for every p <= points and c <= best_phrasing.
+
+    _total rises with p, and with c while the gap is not negative; past that (only a
+    strongly negative hub bias gets there) it stays under points + 20 * c.
+    """
+    result: Floats = (
+        np.maximum(_totals(points, best_phrasing), points + _BEST_PHRASING * best_phrasing) + _SLACK
+    )
+    return result
 
 
 def _unexplained(key: str, known: Collection[str]) -> bool:
@@ -90,17 +120,42 @@ def _unexplained(key: str, known: Collection[str]) -> bool:
 class _Query:
     """A question analysed against the index's vocabulary.
 
-    `words` is the unit term vector, unknown words included under keys no entry has;
-    `known` holds the raw weights of the terms the FAQ has; `unknown` is the share of
-    the total weight that no FAQ term explains, numbers aside (see _unexplained).
+    `term_ids` are the FAQ terms the question has, with their weights in the unit term
+    vector (`words`, whose norm counts unknown words too) and raw (`known`); `unknown`
+    is the share of the total weight no FAQ term explains, numbers aside (see
+    _unexplained). `gram_ids` and `grams` likewise for the unit character vector.
     """
 
     text: str
-    words: Vector
-    known: Vector
+    term_ids: Ints
+    words: Floats
+    known: Floats
     total_weight: float
-    grams: Vector
+    gram_ids: Ints
+    grams: Floats
     unknown: float
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """What the posting lists give for every entry: the word similarities and the rare
+    grams' share of the character similarity exactly; `points` bounds the points before
+    spelling (the common grams' share is only bounded) and `reach` the best phrasing's
+    cosine. `common` and `term_weights` hold the query's common grams and terms as
+    dense vectors, for scoring entries in full. `among`, when set, are the only
+    entries worth looking at, and the only ones filled in (see MatchIndex._stage)."""
+
+    entry_words: Floats
+    coverage: Floats
+    rare_grams: Floats
+    common: Floats
+    term_weights: Floats
+    points: Floats
+    reach: Floats
+    among: Ints | None = None
+
+
+Key = Callable[[Scored], tuple[float, bool, int]]
 
 
 class MatchIndex:
@@ -111,198 +166,422 @@ class MatchIndex:
     """
 
     def __init__(self, phrasings: Sequence[tuple[int, str]], entry_count: int) -> None:
-        self._entry_count = entry_count
-        analysed = []
-        for owner, question in phrasings:
-            text = normalize(question)
-            if text:
-                analysed.append((owner, text, set(terms(text)), char_ngrams(text.split())))
-        phrasing_count = Counter(owner for owner, _, _, _ in analysed)
-        entry_terms: list[Counter[str]] = [Counter() for _ in range(entry_count)]
-        entry_grams: list[Counter[str]] = [Counter() for _ in range(entry_count)]
-        self._texts: list[list[str]] = [[] for _ in range(entry_count)]
-        for owner, text, words, grams in analysed:
-            entry_terms[owner].update(words)
-            entry_grams[owner].update(grams)
-            self._texts[owner].append(text)
+        tables, order = build_tables(phrasings, entry_count)
+        self._use(tables)
+        owners = np.searchsorted(tables.phrasing_ptr, order, side="right") - 1
+        sample = [(int(o), tables.texts[n]) for o, n in zip(owners.tolist(), order, strict=True)]
+        bias = hub_bias(sample, entry_count, lambda text: self._partial(self._analyse(text)))
+        self._use(replace(tables, hub_bias=bias))
 
-        term_df = Counter(term for counts in entry_terms for term in counts)
-        self._term_weight = {
-            term: idf(df, entry_count) ** _IDF_POWER for term, df in term_df.items()
-        }
-        self._unknown_term_weight = idf(0, entry_count) ** _IDF_POWER
-        self._vocabulary = sorted(self._term_weight)
-        gram_df = Counter(gram for counts in entry_grams for gram in counts)
-        self._gram_weight = {gram: idf(df, entry_count) for gram, df in gram_df.items()}
-        self._unknown_gram_weight = idf(0, entry_count)
+    @classmethod
+    def from_tables(cls, tables: Tables) -> MatchIndex:
+        """An index over tables built elsewhere (see faq.transfer)."""
+        index = cls.__new__(cls)
+        index._use(tables)
+        return index
 
-        shares = [
-            {term: count / phrasing_count[owner] for term, count in counts.items()}
-            for owner, counts in enumerate(entry_terms)
-        ]
-        self._entry_words = postings(
-            unit({term: self._term_weight[term] * math.sqrt(share) for term, share in s.items()})
-            for s in shares
-        )
-        self._coverage = postings(
-            {term: share * (_SATURATION + 1.0) / (share + _SATURATION) for term, share in s.items()}
-            for s in shares
-        )
-        self._vocabularies = postings(dict.fromkeys(counts, 1.0) for counts in entry_terms)
-        self._entry_grams = postings(
-            unit({gram: self._gram_weight[gram] * math.log1p(n) for gram, n in counts.items()})
-            for counts in entry_grams
-        )
-        phrasings_of: list[list[Vector]] = [[] for _ in range(entry_count)]
-        for owner, _, words, _ in analysed:
-            phrasings_of[owner].append(unit({term: self._term_weight[term] for term in words}))
-        self._entry_phrasings = [(postings(vectors), len(vectors)) for vectors in phrasings_of]
-        self._phrasing_peaks = postings(
-            {term: max(value for _, value in index) for term, index in entry_index.items()}
-            for entry_index, _ in self._entry_phrasings
-        )
-        self._hub_bias = self._hubs([(owner, text) for owner, text, _, _ in analysed])
+    @property
+    def tables(self) -> Tables:
+        return self._tables
 
-    def top(self, text: str, limit: int, preferred: Collection[int] = ()) -> list[Scored]:
+    def _use(self, tables: Tables) -> None:
+        self._tables = tables
+        self._term_id = tables.term_id
+        self._by_bias = np.argsort(tables.hub_bias, kind="stable")
+        self._sorted_bias = tables.hub_bias[self._by_bias]
+
+    def top(
+        self,
+        text: str,
+        limit: int,
+        preferred: Collection[int] = (),
+        exhaustive: bool = False,
+        floor: float = 0.0,
+    ) -> list[Scored]:
         """The `limit` best (entry position, score 0-100) pairs, best first, score > 0.
 
-        Equal scores go to `preferred` positions first, then lower positions. The best
-        phrasing is the costly part with many phrasings, so it is computed only for
-        entries whose upper bound can still reach the top. A phrasing's cosine with the
-        query is at most the norm of the query's part in the entry's vocabulary (the
-        phrasing is a unit vector there), and at most the query dotted with the largest
-        weight each term has in any of the entry's phrasings. The spelling similarity
-        then reorders the best max(limit, _RESCORED) entries.
+        Equal scores go to `preferred` positions first, then lower positions. The
+        spelling similarity reorders the best max(limit, _RESCORED) entries by the
+        other four; `exhaustive` computes it for every entry instead, as if `limit`
+        were the number of entries. With a `floor`, only the pairs scoring at least
+        that come back (of the same list), which can be found without looking at
+        most entries when the floor is high.
         """
-        size = self._entry_count
         normalized = normalize(text)
         if not normalized or limit < 1:
             return []
         query = self._analyse(normalized)
-        partial = [
-            points - bias for points, bias in zip(self._partial(query), self._hub_bias, strict=True)
-        ]
-        in_vocabulary = dot({t: query.words[t] ** 2 for t in query.known}, self._vocabularies, size)
-        peaks = dot(query.words, self._phrasing_peaks, size)
-        bound = [
-            _total(partial[i], min(1.0, peaks[i], math.sqrt(in_vocabulary[i]))) for i in range(size)
-        ]
 
         def key(item: Scored) -> tuple[float, bool, int]:
             return (-item[1], item[0] not in preferred, item[0])
 
-        wanted = max(limit, _RESCORED)
-        best: list[Scored] = []
-        cosines: dict[int, float] = {}
-        for position in sorted(range(size), key=lambda i: -bound[i]):
-            if bound[position] <= 0.0:
-                break
-            if len(best) >= wanted and bound[position] < best[-1][1]:
-                break
-            entry_index, count = self._entry_phrasings[position]
-            cosines[position] = max(dot(query.words, entry_index, count), default=0.0)
-            best.append((position, _total(partial[position], cosines[position])))
-            best.sort(key=key)
-            del best[wanted:]
-        factor = 1.0 - _UNKNOWN_PENALTY * query.unknown
-        scored = []
-        for position, _ in best:
-            points = partial[position] + _SPELLING * self._spelling(query, position)
-            raw = _total(points, cosines[position])
-            if raw > 0:
-                # Rounded so that float noise (a cosine of 0.9999999999999999) breaks no tie.
-                score = factor * 100.0 * min(1.0, raw / 100.0) ** _STRETCH
-                scored.append((position, round(score, 9)))
-        scored.sort(key=key)
-        return scored[:limit]
+        if exhaustive:
+            return self._ranked(query, self._stage(query), limit, key)
+        # Spelling adds at most _SPELLING raw points to an entry's total (see _final).
+        least = self._raw_needed(query, floor) - _SPELLING
+        stage = self._stage(query, least)
+        exact: dict[int, tuple[float, float]] = {}
 
-    def _analyse(self, normalized: str) -> _Query:
-        weights = self._query_weights(set(terms(normalized)))
-        known = {term: weight for term, weight in weights.items() if term in self._term_weight}
-        total_weight = sum(weights.values())
-        grams = char_ngrams(normalized.split())
-        return _Query(
-            text=normalized,
-            words=unit(weights),
-            known=known,
-            total_weight=total_weight,
-            grams=unit(
-                {
-                    gram: self._gram_weight.get(gram, self._unknown_gram_weight) * math.log1p(n)
-                    for gram, n in grams.items()
-                }
-            ),
-            unknown=sum(w for t, w in weights.items() if _unexplained(t, known)) / total_weight
-            if total_weight
-            else 0.0,
+        def totals(positions: Ints) -> list[Scored]:
+            points, best, eligible = self._exact(query, stage, positions)
+            found = []
+            for position, p, c, ok in zip(
+                positions.tolist(), points.tolist(), best.tolist(), eligible.tolist(), strict=True
+            ):
+                if ok:
+                    exact[position] = (p, c)
+                    found.append((position, _total(p, c)))
+            return found
+
+        among = np.arange(self._tables.entry_count) if stage.among is None else stage.among
+        upper = _total_bound(stage.points[among], stage.reach[among])
+        keep = (upper > 0) & (upper >= least)
+        chosen = _best(among[keep], upper[keep], max(limit, _RESCORED), totals, key)
+        scored = [self._final(query, position, *exact[position]) for position, _ in chosen]
+        kept = [item for item in scored if item is not None and item[1] >= floor]
+        return sorted(kept, key=key)[:limit]
+
+    def _raw_needed(self, query: _Query, floor: float) -> float:
+        """The raw total (before stretching and the unknown-word penalty) a score of
+        `floor` needs; minus infinity for no floor, infinity for one out of reach."""
+        factor = 1.0 - _UNKNOWN_PENALTY * query.unknown
+        if floor <= 0:
+            return -math.inf
+        if factor <= 0 or floor > 100.0 * factor:
+            return math.inf
+        # Scores are rounded to 9 decimals, so a little below the floor still counts.
+        return float(100.0 * (floor / (100.0 * factor)) ** (1.0 / _STRETCH)) - 1e-6
+
+    def rival(self, text: str, position: int) -> tuple[float, Scored | None]:
+        """Entry `position`'s score for `text` and the best other entry, as ranking
+        every entry exhaustively would give them (0.0 and None when there are none)."""
+        normalized = normalize(text)
+        if not normalized:
+            return 0.0, None
+        query = self._analyse(normalized)
+        stage = self._stage(query)
+
+        def key(item: Scored) -> tuple[float, bool, int]:
+            return (-item[1], False, item[0])
+
+        others = [item for item in self._ranked(query, stage, 2, key) if item[0] != position]
+        own = self._finals(query, stage, np.array([position], dtype=np.int64))
+        return (own[0][1] if own else 0.0), (others[0] if others else None)
+
+    def _ranked(self, query: _Query, stage: _Stage, limit: int, key: Key) -> list[Scored]:
+        """The `limit` best entries by their final score, spelling computed for each."""
+        raw = _total_bound(stage.points + _SPELLING, stage.reach)
+        factor = 1.0 - _UNKNOWN_PENALTY * query.unknown
+        stretched = factor * 100.0 * np.minimum(1.0, np.maximum(raw, 0.0) / 100.0) ** _STRETCH
+        live = np.flatnonzero(raw > 0)
+        return _best(
+            live,
+            stretched[live] + _SLACK,
+            limit,
+            lambda positions: self._finals(query, stage, positions),
+            key,
         )
 
-    def _partial(self, query: _Query) -> list[float]:
+    def _finals(self, query: _Query, stage: _Stage, positions: Ints) -> list[Scored]:
+        points, best, eligible = self._exact(query, stage, positions)
+        found = []
+        for position, p, c, ok in zip(
+            positions.tolist(), points.tolist(), best.tolist(), eligible.tolist(), strict=True
+        ):
+            item = self._final(query, position, p, c) if ok else None
+            if item is not None:
+                found.append(item)
+        return found
+
+    def _final(self, query: _Query, position: int, points: float, best: float) -> Scored | None:
+        """The entry's score with spelling, stretched and shrunk; None unless positive."""
+        ptr = self._tables.phrasing_ptr
+        texts = self._tables.texts.between(int(ptr[position]), int(ptr[position + 1]))
+        hit = process.extractOne(query.text, texts, scorer=fuzz.ratio)
+        raw = _total(points + _SPELLING * (hit[1] / 100.0 if hit else 0.0), best)
+        if raw <= 0:
+            return None
+        factor = 1.0 - _UNKNOWN_PENALTY * query.unknown
+        # Rounded so that float noise (a cosine of 0.9999999999999999) breaks no tie.
+        return position, round(factor * 100.0 * min(1.0, raw / 100.0) ** _STRETCH, 9)
+
+    def _analyse(self, normalized: str) -> _Query:
+        tables = self._tables
+        weights = self._query_weights(set(terms(normalized)))
+        known = [term for term in weights if term in self._term_id]
+        total_weight = sum(weights.values())
+        norm = math.sqrt(sum(weight * weight for weight in weights.values()))
+        raw = np.array([weights[term] for term in known], dtype=np.float64)
+        counts: dict[str, int] = {}
+        for word in normalized.split():
+            for gram in word_grams(word):
+                counts[gram] = counts.get(gram, 0) + 1
+        grams = np.array(list(counts))
+        ids = np.searchsorted(tables.grams, grams)
+        found = np.zeros(len(grams), dtype=bool)
+        inside = ids < len(tables.grams)
+        found[inside] = tables.grams[ids[inside]] == grams[inside]
+        gram_values = np.full(len(grams), tables.unknown_gram_weight)
+        gram_values[found] = tables.gram_weight[ids[found]]
+        gram_values *= np.log1p(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        gram_norm = float(np.sqrt(gram_values @ gram_values))
+        known_set = set(known)
+        unknown = sum(w for t, w in weights.items() if _unexplained(t, known_set))
+        return _Query(
+            text=normalized,
+            term_ids=np.array([self._term_id[term] for term in known], dtype=np.int64),
+            words=raw / norm if norm else raw * 0.0,
+            known=raw,
+            total_weight=total_weight,
+            gram_ids=ids[found].astype(np.int64),
+            grams=gram_values[found] / gram_norm if gram_norm else gram_values[found] * 0.0,
+            unknown=unknown / total_weight if total_weight else 0.0,
+        )
+
+    def _words(self, query: _Query) -> tuple[Floats, Floats, Floats, Floats]:
+        """Per entry: entry words cosine, coverage (share of the query's weight), the
+        query's dot with the entry's phrasing peaks, and its squared norm in the entry's
+        vocabulary."""
+        tables = self._tables
+        size = tables.entry_count
+        positions, which = gather(tables.term_ptr, query.term_ids)
+        entries = tables.term_entry[positions]
+        words = query.words[which]
+        return (
+            np.bincount(entries, tables.term_words[positions] * words, minlength=size),
+            np.bincount(
+                entries, tables.term_coverage[positions] * query.known[which], minlength=size
+            )
+            / (query.total_weight or 1.0),
+            np.bincount(entries, tables.term_peak[positions] * words, minlength=size),
+            np.bincount(entries, words * words, minlength=size),
+        )
+
+    def _grams(self, gram_ids: Ints, weights: Floats) -> Floats:
+        """The dot of these query grams with every entry's character vector."""
+        tables = self._tables
+        positions, which = gather(tables.gram_ptr, gram_ids)
+        values = tables.gram_value[positions] * weights[which]
+        result: Floats = np.bincount(
+            tables.gram_entry[positions], values, minlength=tables.entry_count
+        )
+        return result
+
+    def _partial(self, query: _Query) -> Floats:
         """Points from entry words, entry characters and coverage, for every entry."""
-        size = self._entry_count
-        entry_words = dot(query.words, self._entry_words, size)
-        entry_grams = dot(query.grams, self._entry_grams, size)
-        coverage = dot(query.known, self._coverage, size)
-        total = query.total_weight or 1.0
-        return [
-            _ENTRY_WORDS * entry_words[i]
-            + _ENTRY_GRAMS * entry_grams[i]
-            + _COVERAGE * coverage[i] / total
-            for i in range(size)
-        ]
+        entry_words, coverage, _, _ = self._words(query)
+        grams = self._grams(query.gram_ids, query.grams)
+        result: Floats = _ENTRY_WORDS * entry_words + _ENTRY_GRAMS * grams + _COVERAGE * coverage
+        return result
 
-    def _spelling(self, query: _Query, position: int) -> float:
-        hit = process.extractOne(query.text, self._texts[position], scorer=fuzz.ratio)
-        return hit[1] / 100.0 if hit else 0.0
+    def _stage(self, query: _Query, least: float = -math.inf) -> _Stage:
+        """What the posting lists give for every entry. When only entries whose total
+        (spelling aside) can reach `least` matter, see _sparse_stage."""
+        words = np.zeros(len(self._tables.vocabulary), dtype=np.float64)
+        words[query.term_ids] = query.words
+        if least > -math.inf:
+            return self._sparse_stage(query, words, least)
+        entry_words, coverage, peaks, in_vocabulary = self._words(query)
+        return self._finish(query, words, entry_words, coverage, peaks, in_vocabulary)
 
-    def _hubs(self, phrasings: Sequence[tuple[int, str]]) -> list[float]:
-        """Points to take off each entry's score: its excess pull over the average.
+    def _sparse_stage(self, query: _Query, words: Floats, least: float) -> _Stage:
+        """The stage for the entries whose total can reach `least`, read without the
+        posting lists of the query's common terms, which are long.
 
-        A hub is an entry whose words are common in every kind of question, so it
-        scores fairly well against questions meant for other entries and wins too many
-        close calls. The FAQ's own phrasings (every n-th, at most _HUB_SAMPLE) stand in
-        for questions; an entry's pull is the mean of the best _HUB_SHARE of the points
-        it gets from phrasings of other entries (the hubness correction of cross-domain
-        similarity local scaling, CSLS), over at least _HUB_MIN_TOP of them, as a single
-        phrasing of a small FAQ is too noisy an estimate.
+        An entry that shares no rare term with the query gets its word similarities
+        from the common terms alone, so they are at most what those terms give (and its
+        best phrasing's cosine at most their share of the query's norm); with its gram
+        bound and its hub bias that bounds its total. The entries that share a rare term
+        and those whose bound reaches `least` get their word similarities from their
+        own rows of terms.
         """
-        size = self._entry_count
-        sample = phrasings[:: max(1, math.ceil(len(phrasings) / _HUB_SAMPLE))]
-        if size < 2 or len(sample) < 2:
-            return [0.0] * size
-        received: list[list[float]] = [[] for _ in range(size)]
-        for owner, text in sample:
-            for position, points in enumerate(self._partial(self._analyse(text))):
-                if position != owner:
-                    received[position].append(points)
-        top = max(_HUB_MIN_TOP, round(_HUB_SHARE * len(sample)))
-        pull = [
-            sum(heapq.nlargest(top, points)) / max(1, min(top, len(points))) for points in received
-        ]
-        average = sum(pull) / size
-        return [_HUB_WEIGHT * (own - average) for own in pull]
+        tables = self._tables
+        size = tables.entry_count
+        df = tables.term_ptr[query.term_ids + 1] - tables.term_ptr[query.term_ids]
+        rare = df <= max(_SPARSE_MIN, size / _SPARSE_SHARE)
+        items, _ = gather(tables.term_ptr, query.term_ids[rare])
+        sharing = tables.term_entry[items]
+        share = float(np.sqrt(query.words[~rare] @ query.words[~rare]))
+        coverage = float(query.known[~rare].sum()) / (query.total_weight or 1.0)
+        reach = min(1.0, share)
+        grams, common, common_norm, common_most = self._gram_stage(query)
+        # The least points from grams and hub bias that still let an entry sharing only
+        # common terms reach `least`: _total_bound(words part + them, reach) >= least.
+        words_part = _ENTRY_WORDS * share + _COVERAGE * coverage
+        needed = least - _BEST_PHRASING * reach - _SLACK
+        if reach < 1.0:
+            gap = (100.0 - least + _SLACK) / (1.0 - reach**_NEAR_COPY_POWER)
+            needed = min(needed, 100.0 - _BEST_PHRASING * reach - gap)
+        else:
+            needed = -math.inf
+        needed -= words_part
+        # Entries by hub bias, most negative first: only a prefix can have enough points.
+        rare_norm = math.sqrt(max(0.0, float(query.grams @ query.grams - common @ common)))
+        most = _ENTRY_GRAMS * min(1.0, rare_norm + min(common_norm, common_most))
+        prefix = self._by_bias[: np.searchsorted(self._sorted_bias, most - needed, side="right")]
+        bounded = prefix[self._others(grams, common_norm, common_most, prefix) >= needed]
+        among = np.union1d(sharing, bounded)
+        stage = _Stage(
+            entry_words=np.zeros(size, dtype=np.float64),
+            coverage=np.zeros(size, dtype=np.float64),
+            rare_grams=grams,
+            common=common,
+            term_weights=words,
+            points=np.zeros(size, dtype=np.float64),
+            reach=np.zeros(size, dtype=np.float64),
+            among=among,
+        )
+        self._fill(query, stage, among, self._others(grams, common_norm, common_most, among))
+        return stage
 
-    def _query_weights(self, query_terms: set[str]) -> Vector:
+    def _others(self, grams: Floats, norm: float, most: float, positions: Ints) -> Floats:
+        """Points from grams (the common ones bounded) and hub bias, of these entries."""
+        tables = self._tables
+        common = np.minimum(norm * tables.common_norm[positions], most)
+        result: Floats = _ENTRY_GRAMS * (grams[positions] + common) - tables.hub_bias[positions]
+        return result
+
+    def _fill(self, query: _Query, stage: _Stage, positions: Ints, others: Floats) -> None:
+        """Word similarities of these entries from their rows of terms, and their bounds;
+        `others` are their points from grams (bounded) and hub bias."""
+        tables = self._tables
+        items, which = gather(tables.entry_term_ptr, positions)
+        terms_of = tables.entry_term[items]
+        known = np.zeros(len(tables.vocabulary), dtype=np.float64)
+        known[query.term_ids] = query.known
+        count = len(positions)
+        words = stage.term_weights[terms_of]
+        entry_words = np.bincount(which, tables.entry_term_words[items] * words, minlength=count)
+        coverage = np.bincount(
+            which, tables.entry_term_coverage[items] * known[terms_of], minlength=count
+        ) / (query.total_weight or 1.0)
+        peaks = np.bincount(which, tables.entry_term_peak[items] * words, minlength=count)
+        in_vocabulary = np.bincount(which, words * words, minlength=count)
+        stage.entry_words[positions] = entry_words
+        stage.coverage[positions] = coverage
+        stage.points[positions] = _ENTRY_WORDS * entry_words + _COVERAGE * coverage + others
+        stage.reach[positions] = np.minimum(1.0, np.minimum(peaks, np.sqrt(in_vocabulary)))
+
+    def _finish(
+        self,
+        query: _Query,
+        words: Floats,
+        entry_words: Floats,
+        coverage: Floats,
+        peaks: Floats,
+        in_vocabulary: Floats,
+    ) -> _Stage:
+        grams, common, common_norm, common_most = self._gram_stage(query)
+        everyone = np.arange(self._tables.entry_count)
+        return _Stage(
+            entry_words=entry_words,
+            coverage=coverage,
+            rare_grams=grams,
+            common=common,
+            term_weights=words,
+            points=_ENTRY_WORDS * entry_words
+            + _COVERAGE * coverage
+            + self._others(grams, common_norm, common_most, everyone),
+            reach=np.minimum(1.0, np.minimum(peaks, np.sqrt(in_vocabulary))),
+        )
+
+    def _gram_stage(self, query: _Query) -> tuple[Floats, Floats, float, float]:
+        """Per entry the rare grams' part of the character similarity; the query's
+        common grams as a dense vector, their norm, and the most they can add to any
+        entry's similarity (their weight times each gram's largest value). An entry's
+        common part is at most the norm times its own norm over common grams
+        (Cauchy-Schwarz), and at most that most."""
+        tables = self._tables
+        common_index = tables.gram_common[query.gram_ids]
+        is_common = common_index >= 0
+        rare = self._grams(query.gram_ids[~is_common], query.grams[~is_common])
+        weights = query.grams[is_common]
+        common = np.zeros(len(tables.common_peak), dtype=np.float64)
+        common[common_index[is_common]] = weights
+        most = float(weights @ tables.common_peak[common_index[is_common]])
+        return rare, common, float(np.sqrt(weights @ weights)), most
+
+    def _exact(
+        self, query: _Query, stage: _Stage, positions: Ints
+    ) -> tuple[Floats, Floats, np.ndarray]:
+        """For these entries: points (spelling aside), best phrasing cosine, and whether
+        the entry is in the running at all: the earlier exhaustive search looked only at
+        entries whose score with the best phrasing's bound in place of its cosine was
+        positive, and the results keep that rule."""
+        tables = self._tables
+        count = len(positions)
+        items, which = gather(tables.common_ptr, positions)
+        common = np.bincount(
+            which,
+            tables.common_value[items] * stage.common[tables.common_gram[items]],
+            minlength=count,
+        )
+        points = (
+            _ENTRY_WORDS * stage.entry_words[positions]
+            + _ENTRY_GRAMS * (stage.rare_grams[positions] + common)
+            + _COVERAGE * stage.coverage[positions]
+            - tables.hub_bias[positions]
+        )
+        phrasings, owner = gather(tables.phrasing_ptr, positions)
+        items, which = gather(tables.phrasing_term_ptr, phrasings)
+        cosines = np.bincount(
+            which,
+            tables.phrasing_value[items] * stage.term_weights[tables.phrasing_term[items]],
+            minlength=len(phrasings),
+        )
+        best = max_per_group(owner, cosines, count)
+        return points, best, _totals(points, stage.reach[positions]) > 0
+
+    def _query_weights(self, query_terms: set[str]) -> dict[str, float]:
         """Weight of each query term; unknown terms map to close known ones (typos).
 
         A term with no close known term keeps its weight under a key no entry has, so it
         lowers every entry's score alike; a fuzzy match keeps the unmatched part likewise.
         """
-        weights: Vector = {}
+        weights: dict[str, float] = {}
         for term in query_terms:
-            if term in self._term_weight:
-                weights[term] = max(weights.get(term, 0.0), self._term_weight[term])
+            number = self._term_id.get(term)
+            if number is not None:
+                weights[term] = max(weights.get(term, 0.0), float(self._tables.term_weight[number]))
                 continue
             hit = None
-            if len(term) >= _FUZZY_MIN_LENGTH and self._vocabulary:
-                hit = process.extractOne(
-                    term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
-                )
+            if len(term) >= _FUZZY_MIN_LENGTH:
+                hit = closest(term, self._tables.vocabulary, self._tables.bigrams)
             if hit is None:
-                weights["\0" + term] = self._unknown_term_weight
+                weights["\0" + term] = self._tables.unknown_term_weight
                 continue
             known, similarity = hit[0], hit[1] / 100.0
-            full = self._term_weight[known]
+            full = float(self._tables.term_weight[self._term_id[known]])
             weights[known] = max(weights.get(known, 0.0), full * similarity)
             weights["\0" + term] = full * (1.0 - similarity)
         return weights
+
+
+def _best(
+    live: Ints, upper: Floats, limit: int, score: Callable[[Ints], list[Scored]], key: Key
+) -> list[Scored]:
+    """The `limit` best of the `live` entries by `key`, given an upper bound on each
+    one's score.
+
+    `score` gives the exact scores of some entries (leaving out those not in the
+    running). Entries are scored in rounds of growing size, highest bounds first; after
+    each round only entries whose bound reaches the limit-th best score so far can
+    still get in.
+    """
+    found: list[Scored] = []
+    size = _ROUND
+    while len(live):
+        if len(live) > 2 * size:
+            chosen = np.argpartition(-upper, size - 1)[:size]
+            batch = live[chosen]
+            live = np.delete(live, chosen)
+            upper = np.delete(upper, chosen)
+        else:
+            batch, live, upper = live, live[:0], upper[:0]
+        found.extend(score(batch))
+        found.sort(key=key)
+        if len(found) >= limit:
+            keep = upper >= found[limit - 1][1]
+            live, upper = live[keep], upper[keep]
+        size *= 2
+    return found[:limit]

@@ -10,6 +10,7 @@ A number ("42", "3rd") is a term of its own and also counts as the term NUMBER, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from faq.match_synonyms import GROUPS, PHRASES
 
@@ -42,6 +43,7 @@ _DOUBLED = frozenset("bdfgmnprt")
 _VOWELS = frozenset("aeiou")
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(token: str) -> str:
     """A light English suffix stripper in the spirit of Porter's, much shorter.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -42,20 +43,29 @@ class Matcher:
     """Matches questions against one FAQ; every locale's questions are phrasings of
     their entry, so a German question finds an entry written in English too."""
 
-    def __init__(self, faq: Faq, settings: MatchSettings) -> None:
+    def __init__(self, faq: Faq, settings: MatchSettings, index: MatchIndex | None = None) -> None:
+        """`index`, when given, must have been built from `phrasings(faq)` (see faq.reload)."""
         self._settings = settings
         self._entries = faq.entries
-        phrasings = [
-            (position, question)
-            for position, entry in enumerate(faq.entries)
-            for _locale, question in entry.all_questions()
-        ]
-        self._index = MatchIndex(phrasings, len(faq.entries))
+        self._index = MatchIndex(phrasings(faq), len(faq.entries)) if index is None else index
+
+    @property
+    def index(self) -> MatchIndex:
+        return self._index
+
+    @functools.cached_property
+    def _by_locale(self) -> dict[str, frozenset[int]]:
+        """The positions of the entries with questions in each locale (computed when
+        first needed, so that taking over a new FAQ stays quick)."""
         by_locale: dict[str, set[int]] = {}
-        for position, entry in enumerate(faq.entries):
+        for position, entry in enumerate(self._entries):
             for locale in entry.questions:
                 by_locale.setdefault(locale, set()).add(position)
-        self._by_locale = {locale: frozenset(found) for locale, found in by_locale.items()}
+        return {locale: frozenset(found) for locale, found in by_locale.items()}
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {entry.id: position for position, entry in enumerate(self._entries)}
 
     def rank(self, text: str, limit: int, locale: str | None = None) -> list[Scored]:
         """The `limit` best-scoring entries, best first; entries scoring 0 are left out.
@@ -71,6 +81,42 @@ class Matcher:
     def match(self, text: str, locale: str | None = None) -> Match:
         ranked = self.rank(text, self._settings.max_suggestions + 1, locale)
         return decide(ranked, self._settings)
+
+    def answers(self, text: str, entry: Entry, locale: str | None = None) -> bool:
+        """Whether `match(text, locale)` answers with `entry`.
+
+        Meant for the entry's own questions, which score 100 for it: then only entries
+        scoring within the margin of 100 could change the verdict, and the index finds
+        those without looking at most entries. Otherwise this asks `match`.
+        """
+        settings = self._settings
+        preferred = self._by_locale.get(locale, frozenset()) if locale else frozenset()
+        floor = 100.0 - settings.margin
+        ranked = self._index.top(text, settings.max_suggestions + 1, preferred, floor=floor)
+        position = self._positions[entry.id]
+        if ranked and ranked[0] == (position, 100.0):
+            threshold = settings.answer if entry.threshold is None else entry.threshold
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            if threshold <= 100.0 and 100.0 - runner_up >= settings.margin:
+                return True
+        found = self.match(text, locale).entry
+        return found is not None and found.id == entry.id
+
+    def rival(self, text: str, entry: Entry) -> tuple[float, Scored | None]:
+        """`entry`'s score for `text` and the best-scoring other entry, as ranking every
+        entry (`rank(text, len(faq.entries))`) would give them, without the cost of that:
+        0.0 for an entry that would not be listed, None when no other entry would be."""
+        own, other = self._index.rival(text, self._positions[entry.id])
+        return own, None if other is None else Scored(self._entries[other[0]], other[1])
+
+
+def phrasings(faq: Faq) -> list[tuple[int, str]]:
+    """(entry position, question) for every question of every locale, in FAQ order."""
+    return [
+        (position, question)
+        for position, entry in enumerate(faq.entries)
+        for _locale, question in entry.all_questions()
+    ]
 
 
 def decide(ranked: Sequence[Scored], settings: MatchSettings) -> Match:

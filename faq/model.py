@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One FAQ entry.
 
@@ -34,7 +34,7 @@ class Entry:
         return [(loc, q) for loc, qs in self.questions.items() for q in qs]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Faq:
     entries: tuple[Entry, ...] = field(default=())
 

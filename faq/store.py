@@ -1,7 +1,8 @@
 """The FAQ currently in service, reloaded when its files change.
 
 An edit that does not load is logged and ignored: the last good FAQ keeps answering
-until the files are fixed.
+until the files are fixed. The watcher loads and indexes an edit in a child process
+(see faq.reload), so even a large FAQ never holds the event loop for long.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import logging
 from pathlib import Path
 
 from faq.loader import FaqError, faq_files, load_faq
+from faq.match_index import MatchIndex
 from faq.matcher import Match, Matcher, MatchSettings
 from faq.model import Faq
+from faq.reload import load_elsewhere, retire
 
 logger = logging.getLogger("faq")
 
@@ -43,8 +46,9 @@ class FaqStore:
         self._snapshot = _snapshot(path)
         faq = load_faq(path, default_locale)
         # One tuple, swapped in one assignment: readers never see a FAQ with another's matcher
-        # (the third item is the FAQ's phrasing count, see `match`).
-        self._current = (faq, Matcher(faq, settings), _phrasings(faq))
+        # (the third item is the number of phrasings in the index, see `match`).
+        matcher = Matcher(faq, settings)
+        self._current = (faq, matcher, len(matcher.index.tables.texts))
         self._last_error: FaqError | None = None
 
     @property
@@ -58,10 +62,11 @@ class FaqStore:
     async def match(self, text: str, locale: str | None = None) -> Match:
         """The current matcher's verdict on `text`.
 
-        Matching costs time in proportion to the FAQ's size and holds the GIL, so for
-        a FAQ of more than `inline_phrasings` phrasings it runs in a worker thread: the
-        event loop then waits at most one switch interval (5 ms) at a time instead of
-        the whole match. The matcher is taken once, so a reload meanwhile is harmless.
+        A match takes about a millisecond even on a large FAQ (see faq.match_index),
+        but it holds the GIL, so for a FAQ of more than `inline_phrasings` phrasings
+        it runs in a worker thread: the event loop then waits at most one switch
+        interval (5 ms) at a time. The matcher is taken once, so a reload meanwhile
+        is harmless.
         """
         _faq, matcher, phrasings = self._current
         if phrasings <= self._inline_phrasings:
@@ -77,7 +82,8 @@ class FaqStore:
         """Reload when a file changed, appeared or vanished; True when a new FAQ is in service.
 
         The snapshot is taken before reading, so an edit made during a reload is seen
-        by the next check. A rejected edit is reported once, not at every check.
+        by the next check. A rejected edit is reported once, not at every check. This
+        loads and indexes in the calling thread; `watch` uses a child process.
         """
         snapshot = _snapshot(self._path)
         if snapshot == self._snapshot:
@@ -86,36 +92,56 @@ class FaqStore:
         try:
             faq = load_faq(self._path, self._default_locale)
         except FaqError as exc:
-            self._last_error = exc
-            logger.error(
-                "FAQ %s has %d problem(s); still serving the last good FAQ (%d entries):\n%s",
-                self._path,
-                len(exc.problems),
-                len(self.faq.entries),
-                exc,
-            )
+            self._reject(exc)
             return False
-        self._current = (faq, Matcher(faq, self._settings), _phrasings(faq))
+        self._serve(faq, None)
+        return True
+
+    async def reload_elsewhere(self) -> bool:
+        """`reload_if_changed`, with the loading and indexing done in a child process."""
+        snapshot = await asyncio.to_thread(_snapshot, self._path)
+        if snapshot == self._snapshot:
+            return False
+        self._snapshot = snapshot
+        try:
+            faq, index = await load_elsewhere(self._path, self._default_locale)
+        except FaqError as exc:
+            self._reject(exc)
+            return False
+        held = [self._current]
+        self._serve(faq, index)
+        await retire(held)
+        return True
+
+    def _serve(self, faq: Faq, index: MatchIndex | None) -> None:
+        matcher = Matcher(faq, self._settings, index)
+        self._current = (faq, matcher, len(matcher.index.tables.texts))
         self._last_error = None
         logger.info("FAQ %s reloaded: %d entries", self._path, len(faq.entries))
-        return True
+
+    def _reject(self, exc: FaqError) -> None:
+        self._last_error = exc
+        logger.error(
+            "FAQ %s has %d problem(s); still serving the last good FAQ (%d entries):\n%s",
+            self._path,
+            len(exc.problems),
+            len(self.faq.entries),
+            exc,
+        )
 
     async def watch(self) -> None:
         """Check for changes every `poll_seconds` until cancelled.
 
-        Reading and indexing run in a worker thread so a large FAQ does not stall the
-        event loop; an unexpected failure is logged and the watch goes on.
+        Loading and indexing run in a child process, and the result is taken over in
+        small steps (see faq.reload), so a large FAQ does not stall the event loop; an
+        unexpected failure is logged and the watch goes on.
         """
         while True:
             await asyncio.sleep(self._poll_seconds)
             try:
-                await asyncio.to_thread(self.reload_if_changed)
+                await self.reload_elsewhere()
             except Exception:
                 logger.exception("FAQ %s: reload failed unexpectedly", self._path)
-
-
-def _phrasings(faq: Faq) -> int:
-    return sum(len(entry.all_questions()) for entry in faq.entries)
 
 
 def _snapshot(path: Path) -> _Snapshot:

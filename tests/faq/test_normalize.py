@@ -50,3 +50,12 @@ def test_other_scripts_are_kept() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "?!...", "\t\n", "🙂👍", "— – ·"])
 def test_nothing_left(text: str) -> None:
     assert normalize(text) == ""
+
+
+def test_ascii_shortcut_agrees_with_the_general_rules() -> None:
+    """Every ASCII character, alone and between letters, normalizes as it would if it
+    were not ASCII text (a non-ASCII letter appended takes the general path)."""
+    for code in range(128):
+        char = chr(code)
+        for text in (char, f"a{char}b", f"A{char}{char}1", f" {char}'s"):
+            assert (normalize(text) + " e").lstrip() == normalize(text + " é")

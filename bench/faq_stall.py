@@ -1,0 +1,80 @@
+"""How long the event loop waits while a large FAQ is hot-reloaded or matched.
+
+A ticker task sleeps 1 ms at a time and records how late it wakes up: its worst
+lateness is the longest stretch in which nothing else could run on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.faq_check_bench import write_faq
+from faq.matcher import MatchSettings
+from faq.model import Faq
+from faq.store import FaqStore
+
+_TICK = 0.001
+
+
+@dataclass(frozen=True)
+class Stalls:
+    """Seconds from noticing an edit until the new FAQ is served, and the longest loop stalls (ms)
+    during that reload, while matching the queries through FaqStore.match, and with the
+    loop idle for a second (what the machine itself adds: other processes, the OS)."""
+
+    reload_seconds: float
+    reload_stall_ms: float
+    match_stall_ms: float
+    idle_stall_ms: float
+
+
+async def longest_stall(work: Awaitable[object]) -> float:
+    """The ticker's worst lateness in milliseconds while `work` runs."""
+    worst = 0.0
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        nonlocal worst
+        while not done.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(_TICK)
+            worst = max(worst, time.perf_counter() - before - _TICK)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(_TICK)
+    try:
+        await work
+    finally:
+        done.set()
+        await ticker
+    return worst * 1000.0
+
+
+def measure(faq: Faq, queries: Sequence[str]) -> Stalls:
+    with tempfile.TemporaryDirectory(prefix="faq-stall-bench-") as folder:
+        path = Path(folder) / "faq"
+        write_faq(faq, path)
+        store = FaqStore(path, MatchSettings())
+
+        async def match_all() -> None:
+            for query in queries:
+                await store.match(query)
+
+        idle_stall = asyncio.run(longest_stall(asyncio.sleep(1.0)))
+        match_stall = asyncio.run(longest_stall(match_all()))
+        first = sorted(path.iterdir())[0]
+        first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        reload_stall = asyncio.run(longest_stall(_reload(store)))
+        return Stalls(time.perf_counter() - started, reload_stall, match_stall, idle_stall)
+
+
+async def _reload(store: FaqStore) -> None:
+    """What one turn of FaqStore.watch does after an edit."""
+    if not await store.reload_elsewhere():
+        raise RuntimeError("the edited FAQ was not reloaded")

@@ -1,0 +1,162 @@
+"""Loading and indexing a FAQ in a child process, and taking it over in small steps.
+
+Reading the YAML and building the index of a large FAQ takes seconds of pure Python,
+which in a thread would still hold the GIL for long stretches (a YAML document is
+composed in one C call, for one). `python -m faq.reload PATH LOCALE` does it instead
+and writes the result to its stdout as a series of small pickles, each preceded by
+its length (a length of 0 ends the series). The event loop reads them as they come,
+with no thread involved, and unpickles one at a time, yielding in between, so no
+step holds the loop for more than about a millisecond.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import pickle
+import struct
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from faq.loader import FaqError, load_faq
+from faq.match_index import MatchIndex
+from faq.match_tables import Tables
+from faq.matcher import Matcher, phrasings
+from faq.model import Faq
+
+# Upper bounds of one piece: bytes of an array, items of a dict, entries of the FAQ.
+_PIECE_BYTES = 1 << 20
+_PIECE_ITEMS = 4096
+_PIECE_ENTRIES = 128
+_LENGTH = struct.Struct("<Q")
+
+
+class ReloadFailed(Exception):
+    """The child process died without a result (its stderr is the message)."""
+
+
+async def load_elsewhere(path: Path, default_locale: str) -> tuple[Faq, MatchIndex]:
+    """The FAQ at `path` and its index, built in a child process; raises `FaqError`
+    when it does not load, `ReloadFailed` when the child fails otherwise."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "faq.reload",
+        str(path),
+        default_locale,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    errors = asyncio.create_task(child.stderr.read())
+    try:
+        return await receive(child.stdout)
+    except asyncio.IncompleteReadError:
+        await child.wait()
+        message = (await errors).decode(errors="replace").strip()
+        raise ReloadFailed(message or f"exit status {child.returncode}") from None
+    finally:
+        if child.returncode is None:
+            child.kill()
+        await child.wait()
+        errors.cancel()
+
+
+async def receive(stream: asyncio.StreamReader) -> tuple[Faq, MatchIndex]:
+    """Read and unpickle the pieces one at a time, yielding to the event loop after each."""
+    entries: list[Any] = []
+    values: dict[str, Any] = {}
+    flats: dict[str, np.ndarray] = {}
+    while length := _LENGTH.unpack(await stream.readexactly(_LENGTH.size))[0]:
+        # The pieces come from our own child process.
+        piece = pickle.loads(await stream.readexactly(length))  # noqa: S301
+        kind, name = piece[0], piece[1]
+        if kind == "problems":
+            raise FaqError(piece[1])
+        if kind == "entries":
+            entries.extend(piece[1])
+        elif kind == "value":
+            values[name] = piece[2]
+        elif kind == "array":
+            values[name] = np.empty(piece[3], dtype=piece[2])
+            flats[name] = values[name].reshape(-1)
+        elif kind == "fill":
+            part = piece[3]
+            flats[name][piece[2] : piece[2] + len(part)] = part
+        elif kind == "dict":
+            values[name] = {}
+        else:
+            values[name].update(piece[2])
+        await asyncio.sleep(0)
+    return Faq(tuple(entries)), MatchIndex.from_tables(Tables(**values))
+
+
+def send(out: BinaryIO, path: Path, default_locale: str) -> None:
+    """In the child: load and index the FAQ and write it to `out` as pieces, or its
+    problems as the only piece when it does not load."""
+    try:
+        faq = load_faq(path, default_locale)
+    except FaqError as exc:
+        pieces: Iterator[tuple[Any, ...]] = iter([("problems", exc.problems)])
+    else:
+        pieces = _pieces(faq, MatchIndex(phrasings(faq), len(faq.entries)).tables)
+    for piece in pieces:
+        data = pickle.dumps(piece, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_LENGTH.pack(len(data)))
+        out.write(data)
+    out.write(_LENGTH.pack(0))
+    out.flush()
+
+
+def _pieces(faq: Faq, tables: Tables) -> Iterator[tuple[Any, ...]]:
+    """("entries", some entries), ("value", field, value), ("array", field, dtype,
+    shape) followed by ("fill", field, start, flat part), ("dict", field) followed by
+    ("update", field, items)."""
+    for start in range(0, len(faq.entries), _PIECE_ENTRIES):
+        yield ("entries", faq.entries[start : start + _PIECE_ENTRIES])
+    for field in dataclasses.fields(Tables):
+        value = getattr(tables, field.name)
+        if isinstance(value, np.ndarray) and value.nbytes > _PIECE_BYTES:
+            yield ("array", field.name, value.dtype, value.shape)
+            flat = value.reshape(-1)
+            step = max(1, _PIECE_BYTES // value.itemsize)
+            for start in range(0, len(flat), step):
+                yield ("fill", field.name, start, flat[start : start + step])
+        elif isinstance(value, dict) and len(value) > _PIECE_ITEMS:
+            yield ("dict", field.name)
+            items = list(value.items())
+            for start in range(0, len(items), _PIECE_ITEMS):
+                yield ("update", field.name, items[start : start + _PIECE_ITEMS])
+        else:
+            yield ("value", field.name, value)
+
+
+async def retire(held: list[tuple[Faq, Matcher, int]]) -> None:
+    """Let go of the FAQ in `held` (emptied at once) a little at a time.
+
+    Dropped in one go, a large FAQ and its index take milliseconds to free (5,000
+    entries: about 10), all of it in one C call that holds the GIL. Here the entries
+    go a few hundred at a time and the arrays one by one, yielding in between. Whoever
+    still uses the FAQ (a match in a worker thread) keeps it alive until done.
+    """
+    faq, matcher, _count = held.pop()
+    entries = list(faq.entries)
+    tables = matcher.index.tables
+    parts = [getattr(tables, field.name) for field in dataclasses.fields(tables)]
+    del faq, matcher, tables
+    await asyncio.sleep(0)
+    while entries:
+        del entries[-_PIECE_ENTRIES:]
+        await asyncio.sleep(0)
+    while parts:
+        parts.pop()
+        await asyncio.sleep(0)
+
+
+if __name__ == "__main__":
+    send(sys.stdout.buffer, Path(sys.argv[1]), sys.argv[2])
