@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, Table, bindparam, column, select, text, update
 
 from handoff.models import Conversation
-from handoff.states import ConversationState
-from handoff.storage import Db, insert_returning
+from handoff.states import ConversationState, MessageKind
+from handoff.storage import Db
 
 TABLE = cast(Table, Conversation.__table__)
 # What a flow may change; `save` writes those of them that differ from what was read.
@@ -60,6 +60,50 @@ def _from_row(row: Row[Any]) -> ConversationRow:
     return found
 
 
+@dataclass(frozen=True)
+class Activity:
+    """What the customer wrote lately: messages since a moment (held ones included) and
+    messages held now (bot/flows/customer.py's flood control)."""
+
+    written_since: int
+    held: int
+
+
+_INSERTED = (
+    "platform",
+    "chat_id",
+    "thread_id",
+    "user_id",
+    "display_name",
+    "locale",
+    "state",
+    "misses",
+    "ticket_id",
+    "created_at",
+    "updated_at",
+)
+_CUSTOMER_KINDS = f"'{MessageKind.CUSTOMER.value}', '{MessageKind.HELD.value}'"
+# One statement (text: SQLAlchemy compiles its own ON CONFLICT inserts anew each time)
+# for the customer's row and their recent activity, the same SQL on both databases.
+_ARRIVE = (
+    text(
+        f"INSERT INTO conversations ({', '.join(_INSERTED)}) "  # noqa: S608 (names from code)
+        f"VALUES ({', '.join(':' + name for name in _INSERTED)}) "
+        "ON CONFLICT (platform, chat_id, user_id) DO UPDATE SET updated_at = excluded.updated_at "
+        f"RETURNING {', '.join(_COLUMNS)}, "
+        "(SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id"
+        f" AND m.kind IN ({_CUSTOMER_KINDS}) AND m.created_at >= :since) AS written_since, "
+        "(SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id"
+        f" AND m.kind = '{MessageKind.HELD.value}') AS held"
+    )
+    .bindparams(
+        *(bindparam(name, type_=TABLE.c[name].type) for name in _INSERTED),
+        bindparam("since", type_=TABLE.c.created_at.type),
+    )
+    .columns(*(TABLE.c[name] for name in _COLUMNS), column("written_since"), column("held"))
+)
+
+
 async def arrive(
     db: Db,
     *,
@@ -69,10 +113,12 @@ async def arrive(
     display_name: str,
     locale: str,
     now: datetime,
+    since: datetime,
     thread_id: str | None = None,
-) -> ConversationRow:
-    """The customer's conversation in this chat, created if new, its `updated_at` now:
-    one statement either way. A new one is with the bot, in `locale` and `thread_id`."""
+) -> tuple[ConversationRow, Activity]:
+    """The customer's conversation in this chat, created if new, its `updated_at` now,
+    and what they wrote since `since`: one statement either way. A new conversation is
+    with the bot, in `locale` and `thread_id`."""
     values = {
         "platform": platform,
         "chat_id": chat_id,
@@ -85,18 +131,11 @@ async def arrive(
         "ticket_id": None,
         "created_at": now,
         "updated_at": now,
+        "since": since,
     }
-    [row] = await insert_returning(
-        db,
-        TABLE,
-        [values],
-        on_conflict=(
-            "ON CONFLICT (platform, chat_id, user_id) "
-            "DO UPDATE SET updated_at = excluded.updated_at"
-        ),
-        returning=_COLUMNS,
-    )
-    return _from_row(row)
+    row = (await db.execute(_ARRIVE, values)).one()
+    activity = Activity(int(row.written_since), int(row.held))
+    return _from_row(row), activity
 
 
 async def get_conversation(db: Db, conversation_id: int) -> ConversationRow:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import Conversation, Message
@@ -60,22 +60,6 @@ async def customer_lines(
         .limit(limit)
     )
     return list(reversed(list(rows)))
-
-
-_COUNTS = select(
-    func.count(case((TABLE.c.created_at >= bindparam("since"), 1))),
-    func.count(case((TABLE.c.kind == MessageKind.HELD, 1))),
-).where(
-    TABLE.c.conversation_id == bindparam("conversation_id"),
-    TABLE.c.kind.in_((MessageKind.CUSTOMER, MessageKind.HELD)),
-)
-
-
-async def customer_counts(db: Db, conversation_id: int, since: datetime) -> tuple[int, int]:
-    """How many messages the customer wrote since `since` (held ones included), and how
-    many are held now: one statement."""
-    row = (await db.execute(_COUNTS, {"since": since, "conversation_id": conversation_id})).one()
-    return int(row[0]), int(row[1])
 
 
 async def release_held(session: AsyncSession, conversation_id: int) -> list[Message]:

@@ -16,7 +16,7 @@ from bot.text import clean_text
 from faq.model import Entry
 from faq.store import FaqStore
 from handoff import conversations, messages, tickets
-from handoff.conversations import ConversationRow
+from handoff.conversations import Activity, ConversationRow
 from handoff.states import ConversationState, MessageKind, TicketReason
 
 # Longer than this, a message is not an FAQ question: it goes to a person whole.
@@ -36,14 +36,14 @@ class CustomerFlow:
     handoff: HandoffFlow
 
     async def on_message(self, turn: Turn, event: Inbound) -> None:
-        conversation = await self._conversation(turn, event)
+        conversation, activity = await self._conversation(turn, event)
         text = clean_text(event.text)
         if not text:
             turn.tell_customer(
                 conversation, self.templates.render("empty_message", conversation.locale)
             )
             return
-        if await self._flooding(turn, conversation):
+        if await self._flooding(turn, conversation, activity):
             turn.record(conversation, MessageKind.HELD, conversation.display_name, text)
             return
         turn.record(conversation, MessageKind.CUSTOMER, conversation.display_name, text)
@@ -67,7 +67,7 @@ class CustomerFlow:
         await self._answer(turn, conversation, text)
 
     async def on_action(self, turn: Turn, event: Action) -> None:
-        conversation = await self._conversation(turn, event)
+        conversation, _ = await self._conversation(turn, event)
         action = ActionId.parse(event.action_id)
         handler = _ON_ACTION.get(action) if action is not None else None
         if handler is not None:
@@ -94,17 +94,17 @@ class CustomerFlow:
         if event.value.isdigit() and conversation.state == ConversationState.RATING:
             await self._rate(turn, conversation, int(event.value))
 
-    async def _flooding(self, turn: Turn, conversation: ConversationRow) -> bool:
+    async def _flooding(
+        self, turn: Turn, conversation: ConversationRow, activity: Activity
+    ) -> bool:
         """Over the per-customer rate limit? The first message over it is told, once.
         Within it, messages held earlier are released first."""
         limits = self.config.limits
-        since = turn.now - timedelta(seconds=limits.window_seconds)
-        written, held = await messages.customer_counts(turn.conn, conversation.id, since)
-        if written < limits.messages:
-            if held:
+        if activity.written_since < limits.messages:
+            if activity.held:
                 await self._release_held(turn, conversation)
             return False
-        if written == limits.messages:
+        if activity.written_since == limits.messages:
             turn.tell_customer(
                 conversation, self.templates.render("slow_down", conversation.locale)
             )
@@ -138,12 +138,15 @@ class CustomerFlow:
     async def _not_staff(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         turn.say(event.address, self.templates.render("not_staff", conversation.locale))
 
-    async def _conversation(self, turn: Turn, event: Inbound | Action) -> ConversationRow:
+    async def _conversation(
+        self, turn: Turn, event: Inbound | Action
+    ) -> tuple[ConversationRow, Activity]:
         """The sender's conversation (new on first contact), following the thread they
-        write in and the language their platform reports."""
+        write in and the language their platform reports; and what they wrote within the
+        rate limit's window."""
         sender: Sender = event.sender
         locale = self.templates.locale_for(sender.locale)
-        conversation = await conversations.arrive(
+        conversation, activity = await conversations.arrive(
             turn.conn,
             platform=event.platform,
             chat_id=event.chat_id,
@@ -152,12 +155,13 @@ class CustomerFlow:
             display_name=sender.display_name,
             locale=locale,
             now=turn.now,
+            since=turn.now - timedelta(seconds=self.config.limits.window_seconds),
         )
         if isinstance(event, Inbound):
             conversation.thread_id = event.thread_id
         if sender.locale:
             conversation.locale = locale
-        return turn.keep(conversation)
+        return turn.keep(conversation), activity
 
     async def _answer(self, turn: Turn, conversation: ConversationRow, text: str) -> None:
         locale = conversation.locale

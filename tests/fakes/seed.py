@@ -27,7 +27,7 @@ async def seed_ticket(
 ) -> int:
     """A customer's new conversation, `misses` unanswered questions in, with an open ticket
     they asked for; returns the ticket id."""
-    conversation = await arrive(
+    conversation, _ = await arrive(
         session,
         platform=platform,
         chat_id=chat_id,
@@ -35,6 +35,7 @@ async def seed_ticket(
         display_name=display_name,
         locale="en",
         now=now,
+        since=now,
     )
     conversation.misses = misses
     ticket = await tickets.open_ticket(

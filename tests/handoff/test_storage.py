@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
-from handoff.conversations import open_conversation
+from handoff.conversations import arrive
 from handoff.models import Base, Conversation
 from handoff.storage import MIGRATIONS, StorageError, make_engine, make_sessions, upgrade
 
@@ -56,7 +56,7 @@ async def test_upgrade_twice_changes_nothing_and_keeps_the_rows(database_url: st
     try:
         await upgrade(engine)
         async with make_sessions(engine)() as session, session.begin():
-            await open_conversation(
+            await arrive(
                 session,
                 platform="slack",
                 chat_id="D1",
@@ -64,6 +64,7 @@ async def test_upgrade_twice_changes_nothing_and_keeps_the_rows(database_url: st
                 display_name="Ana",
                 locale="en",
                 now=NOW,
+                since=NOW,
             )
         await upgrade(engine)
         async with engine.connect() as connection:
