@@ -13,36 +13,24 @@ checkpoint. Growth: how much the RSS grew per 1,000 conversations since the row 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bench.burst_bench import TimedSlack
-from bench.engine_bench import EXAMPLE_FAQ
 from bench.options import BenchOptions
 from bench.scratch_db import DATABASES, DatabaseUnavailable, Scratch
 from bench.table import Table
-from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN
+from tests.system.bot_process import bots, write_config
 from tests.system.burst import ASKED
 
 TITLE = "Memory of supportbot run (RSS)"
-REPO = Path(__file__).resolve().parent.parent
 CHECKPOINTS = (1_000, 2_500, 5_000, 10_000)
 QUICK_CHECKPOINTS = (20, 50)
 IN_FLIGHT = 40
 IDLE_SECONDS = 3.0
 START_SECONDS = 60.0
-STOP_SECONDS = 20.0
-STAFF_CHANNEL = "CSTAFF"
-_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 class BotFailed(Exception):
@@ -57,63 +45,12 @@ class Sample:
     rss_kib: int
 
 
-def _write_config(folder: Path, api_base_url: str, database_url: str) -> Path:
-    data = {
-        "faq": {"path": str(EXAMPLE_FAQ)},
-        "hours": {"always_open": True},
-        "staff": {"platform": "slack", "chat_id": STAFF_CHANNEL},
-        "database": {"url": database_url},
-        "slack": {
-            "enabled": True,
-            "mode": "socket",
-            "bot_token": "${SLACK_BOT_TOKEN}",
-            "app_token": "${SLACK_APP_TOKEN}",
-            "api_base_url": api_base_url,
-        },
-        "logging": {"format": "text", "level": "WARNING"},
-    }
-    path = folder / "supportbot.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 def rss_kib(pid: int) -> int:
     """The process's resident set (VmRSS), KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise BotFailed(f"no VmRSS for process {pid}")
-
-
-@asynccontextmanager
-async def bot_process(config: Path, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`supportbot run` on `config`, logging to `log`; SIGTERM (then SIGKILL) at the end."""
-    env = {k: v for k, v in os.environ.items() if k not in _PROXIES}
-    env |= {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--config",
-            str(config),
-            cwd=REPO,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-        )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), STOP_SECONDS)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 class Customers:
@@ -140,8 +77,16 @@ class Customers:
 
 async def _measure(url: str, checkpoints: tuple[int, ...], folder: Path) -> list[Sample]:
     async with TimedSlack(refuse_after=0.0) as fake:
-        config = _write_config(folder, fake.base_url, url)
-        async with bot_process(config, folder / "bot.log") as process:
+        config = write_config(
+            folder,
+            fake,
+            url,
+            lease_seconds=10.0,
+            slack={"mode": "socket"},
+            logging={"level": "WARNING"},
+        )
+        async with bots(config) as running:
+            process = await running.start()
             await fake.wait_connections(1, timeout=START_SECONDS)
             await asyncio.sleep(IDLE_SECONDS)
             samples = [Sample("idle", 0, 0.0, rss_kib(process.pid))]

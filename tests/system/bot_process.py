@@ -48,10 +48,12 @@ def write_config(
     lease_seconds: float,
     slack: dict[str, Any] | None = None,
     health: bool = False,
+    logging: dict[str, Any] | None = None,
 ) -> Path:
     """A Slack-only configuration whose staff room is STAFF_CHANNEL; fast retries.
-    `slack` adds or overrides keys of the slack section (e.g. HTTP mode); `health`
-    serves /healthz on a port the OS picks (see `Bots.health_port`)."""
+    `slack` adds or overrides keys of the slack section (e.g. HTTP mode), `logging` of
+    the logging section; `health` serves /healthz on a port the OS picks (see
+    `Bots.health_port`)."""
     data: dict[str, Any] = {
         "faq": {"path": str(EXAMPLE_FAQ)},
         "hours": {"always_open": True},
@@ -66,7 +68,7 @@ def write_config(
         }
         | (slack or {}),
         "health": {"enabled": health, "listen": "127.0.0.1", "port": 0},
-        "logging": {"format": "text", "level": "INFO"},
+        "logging": {"format": "text", "level": "INFO"} | (logging or {}),
     }
     path = folder / "supportbot.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
