@@ -9,8 +9,10 @@ backlog; its time is the worker's statements. Shapes: every row in a lane of its
 (all due); every row in ONE lane whose head is being sent (the rest must wait); every
 row backing off (leased once, failed, due in an hour). The backlog is inserted in one
 statement per 5,000 rows and sorted into its lanes by `outbox.hold_back`, as the worker
-does with the rows handed to it; then PostgreSQL's statistics are refreshed (ANALYZE, as
-autovacuum does within a minute of such a change).
+does with the rows handed to it; then PostgreSQL's table is vacuumed and its statistics
+refreshed (VACUUM ANALYZE, as autovacuum does within a minute of such a change: until
+then, a pass also steps over the index entries the rows left behind as they were set
+aside, one per row of the backlog).
 """
 
 from __future__ import annotations
@@ -21,18 +23,18 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.options import BenchOptions
 from bench.scratch_db import DATABASES, DatabaseUnavailable, Scratch
 from bench.table import Table as Report
 from handoff import outbox
-from handoff.models import OutboxRow
+from handoff.outbox import TABLE
 from handoff.states import OutboxStatus, OutboxTarget
-from handoff.storage import make_engine, make_sessions
+from handoff.storage import make_engine
 
 TITLE = "Outbox lease pass"
 SIZES = (100, 50_000)
@@ -43,8 +45,7 @@ LEASE_SECONDS = 10.0
 CHUNK = 5_000  # rows per insert / hold_back call while building a backlog
 
 Rows = Callable[[int, datetime], list[dict[str, Any]]]
-Pass = Callable[[AsyncSession, str], Awaitable[float]]
-TABLE = cast(Table, OutboxRow.__table__)
+Pass = Callable[[AsyncConnection, str], Awaitable[float]]
 
 
 def _row(n: int, lane: str, now: datetime, **changes: Any) -> dict[str, Any]:
@@ -94,7 +95,6 @@ async def _fill(url: str, rows: Rows, size: int) -> None:
     """Insert the backlog, lease the oldest row (in flight for an hour: the one-lane shape's
     head), then sort the rest into their lanes."""
     engine = make_engine(url)
-    sessions = make_sessions(engine)
     now = datetime.now(UTC).replace(tzinfo=None)
     try:
         ids: list[int] = []
@@ -106,35 +106,37 @@ async def _fill(url: str, rows: Rows, size: int) -> None:
                     values[start : start + CHUNK],
                 )
                 ids.extend(result.scalars())
-        async with sessions() as session, session.begin():
-            await outbox.lease_due(session, "in-flight", None, 3600.0, 1)
+        async with engine.begin() as connection:
+            await outbox.lease_due(connection, "in-flight", None, 3600.0, 1)
         for start in range(0, size, CHUNK):
-            async with sessions() as session, session.begin():
-                await outbox.hold_back(session, None, ids[start : start + CHUNK])
-        if engine.dialect.name == "postgresql":
             async with engine.begin() as connection:
-                await connection.execute(text("ANALYZE outbox"))  # as autovacuum would soon
+                await outbox.hold_back(connection, None, ids[start : start + CHUNK])
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as connection:
+                # As autovacuum would soon; VACUUM runs outside a transaction.
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM ANALYZE outbox"))
     finally:
         await engine.dispose()
 
 
-async def scan(session: AsyncSession, _chat: str) -> float:
+async def scan(connection: AsyncConnection, _chat: str) -> float:
     began = time.perf_counter()
-    rows = await outbox.lease_due(session, "bench", None, LEASE_SECONDS, LIMIT)
+    rows = await outbox.lease_due(connection, "bench", None, LEASE_SECONDS, LIMIT)
     if len(rows) < LIMIT:
-        await outbox.hold_back(session, None)
+        await outbox.hold_back(connection, None)
     return _since(began)
 
 
-async def by_id(session: AsyncSession, chat: str) -> float:
+async def by_id(connection: AsyncConnection, chat: str) -> float:
     """A row written to `chat` (not timed), then handed over."""
-    written = await session.execute(
+    written = await connection.execute(
         insert(TABLE).returning(TABLE.c.id), [_row(0, chat, datetime(2026, 1, 1))]
     )
     new = written.scalar_one()
     began = time.perf_counter()
-    if not await outbox.lease_rows(session, "bench", [new], None, LEASE_SECONDS):
-        await outbox.hold_back(session, None, [new])
+    if not await outbox.lease_rows(connection, "bench", [new], None, LEASE_SECONDS):
+        await outbox.hold_back(connection, None, [new])
     return _since(began)
 
 
@@ -145,10 +147,11 @@ def _since(began: float) -> float:
 KINDS: tuple[tuple[str, Pass], ...] = (("scan", scan), ("by id", by_id))
 
 
-async def _pass(sessions: async_sessionmaker[AsyncSession], chat: str, kind: Pass) -> float:
-    """One pass, rolled back; the milliseconds of the worker's statements."""
-    async with sessions() as session, session.begin() as transaction:
-        took = await kind(session, chat)
+async def _pass(engine: AsyncEngine, chat: str, kind: Pass) -> float:
+    """One pass on a connection, as the worker runs it, rolled back; the milliseconds of
+    the worker's statements."""
+    async with engine.connect() as connection, connection.begin() as transaction:
+        took = await kind(connection, chat)
         await transaction.rollback()
     return took
 
@@ -167,15 +170,14 @@ async def _measure(
         engines = [make_engine(url) for url in urls]
         for engine in engines:
             stack.push_async_callback(engine.dispose)
-        sessions = [make_sessions(engine) for engine in engines]
         times: dict[str, list[list[float]]] = {name: [[] for _ in sizes] for name, _ in KINDS}
         for _ in range(passes + 1):
             for name, kind in KINDS:
-                for taken, one in zip(times[name], sessions, strict=True):
-                    taken.append(await _pass(one, chat, kind))
-        for one in sessions:
-            async with one() as session:
-                pending = await session.scalar(
+                for taken, engine in zip(times[name], engines, strict=True):
+                    taken.append(await _pass(engine, chat, kind))
+        for engine in engines:
+            async with engine.connect() as connection:
+                pending = await connection.scalar(
                     select(TABLE.c.id).where(TABLE.c.status == OutboxStatus.PENDING).limit(1)
                 )
             assert pending is not None, "the backlog is gone"

@@ -6,11 +6,11 @@ next worker (in this or another process) sends it. Workers lease rows for a shor
 while and renew the lease while a send is in progress; an expired lease means the
 worker died and the row is up for grabs again.
 
-Every lease and due time is read and written on the database's clock (`db_now`), never
-a worker's: two workers whose clocks disagree, or a clock set back an hour, can neither
-take the same row nor hold a chat back. A new row has no due time (due at once), so the
-clock of the process that decided it does not matter either. Functions that compare or
-set times take `now=None` for the database's clock; tests pin a moment instead.
+Every lease and due time is read and written on the database's clock, never a worker's:
+two workers whose clocks disagree, or a clock set back an hour, can neither take the
+same row nor hold a chat back. A new row has no due time (due at once), so the clock of
+the process that decided it does not matter either. Functions that compare or set times
+take `now=None` for the database's clock; tests pin a moment instead.
 
 Finding rows costs the same whatever the backlog. A row's `ready_at` says when a lease
 may take it (new: at once; leased: when the lease ends; backing off: when due; waiting
@@ -19,20 +19,28 @@ reads the index of pending rows by `ready_at` up to now, a bounded window of it
 (`lease_due`). The worker leases the rows the intake hands it by id (`lease_rows`), sets
 aside those that must wait for their lane (`hold_back`), and finishing a row (sent or
 parked) brings its lane's next row forward and returns it, to be leased by id as well.
+
+The delivery worker runs these on a connection (`Db`), once per message or so: every
+statement is Core, built once (building and keying a statement costs more than running
+it; only its parameters change), and leased rows come back as `OutboxRecord`s, not ORM
+objects.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     CompoundSelect,
     CursorResult,
     DateTime,
     Float,
+    FromClause,
     Integer,
     Select,
     String,
@@ -44,16 +52,13 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
     literal_column,
     or_,
     select,
     union_all,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -64,6 +69,27 @@ from handoff.states import OutboxStatus, OutboxTarget
 from handoff.storage import Db, changed_one, dialect_name
 
 BACKOFF_CAP_SECONDS = 300.0
+
+TABLE = cast(Table, OutboxRow.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """A leased row, as the worker sends it (the columns `_RECORD` reads, in order)."""
+
+    id: int
+    target: OutboxTarget
+    platform: str
+    chat_id: str
+    thread_id: str | None
+    ticket_id: int | None
+    lane: str
+    payload: dict[str, Any]
+    attempts: int
+    in_doubt: bool
+
+
+_RECORD = tuple(TABLE.c[field.name] for field in fields(OutboxRecord))
 
 
 class _DbNow(FunctionElement[datetime]):
@@ -88,18 +114,6 @@ def _db_now_sqlite(element: _DbNow, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(formatted, **kw)
 
 
-def db_now(seconds: float = 0.0) -> ColumnElement[datetime]:
-    """The database's clock, `seconds` ahead."""
-    return _DbNow(literal(seconds, Float), literal(f"{seconds:+.6f} seconds", String))
-
-
-def _clock(now: datetime | None, seconds: float = 0.0) -> ColumnElement[datetime]:
-    """`now` + `seconds` as SQL: the database's clock unless a test pins the moment."""
-    if now is None:
-        return db_now(seconds)
-    return literal(now + timedelta(seconds=seconds), DateTime)
-
-
 def lane_of(
     target: OutboxTarget, platform: str, chat_id: str, thread_id: str | None, ticket_id: int | None
 ) -> str:
@@ -112,50 +126,25 @@ def lane_of(
     return f"{platform}:{chat_id}:thread:{thread_id or ''}"
 
 
-def enqueue(
-    session: AsyncSession,
-    *,
-    target: OutboxTarget,
-    platform: str,
-    chat_id: str,
-    payload: dict[str, Any],
-    now: datetime,
-    thread_id: str | None = None,
-    ticket_id: int | None = None,
-) -> OutboxRow:
-    """Add a row, due at once; `now` (the deciding process's clock) is only its
-    `created_at`, so a skewed clock cannot delay it."""
-    row = OutboxRow(
-        target=target,
-        platform=platform,
-        chat_id=chat_id,
-        thread_id=thread_id,
-        ticket_id=ticket_id,
-        lane=lane_of(target, platform, chat_id, thread_id, ticket_id),
-        payload=payload,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        due_at=None,
-        created_at=now,
-    )
-    session.add(row)
-    return row
-
-
 WINDOW = 64
 """How many rows of each kind a lease pass reads: the oldest new rows, and the rows ready
 longest among the others (a backoff or a lease that ran out)."""
+
+MARK_CHUNK = 32
+"""Sent marks to one statement; a batch is padded to a power of two (at most this), so
+few statement shapes are compiled and cached."""
 
 # Written into the SQL, not bound: a prepared statement's plan (PostgreSQL's generic plan,
 # SQLite's) can then use the indexes of pending rows, which are partial.
 _PENDING: ColumnElement[str] = literal_column(f"'{OutboxStatus.PENDING.value}'")
 
 # The outbox table again, under other names, for the statements below.
-_EARLIER = aliased(OutboxRow, name="earlier")
-_HEAD = aliased(OutboxRow, name="head")
-_ROW = aliased(OutboxRow, name="row")
-_DONE = aliased(OutboxRow, name="done")
-_FOLLOWING = aliased(OutboxRow, name="following")
+_EARLIER = TABLE.alias("earlier")
+_HEAD = TABLE.alias("head")
+_ROW = TABLE.alias("row")
+_DONE = TABLE.alias("done")
+_FOLLOWING = TABLE.alias("following")
+_MARKED = TABLE.alias("marked")
 
 # The key space of the outbox's lane locks: pg_advisory_xact_lock's two-int form, which
 # never meets the one-int keys of the inbox's lane locks (handoff/inbox.py).
@@ -165,8 +154,7 @@ _LANE_LOCKS = 0x0B0C
 def _moment(pinned: bool, name: str) -> ColumnElement[datetime]:
     """A moment given when the statement runs (`_moment_values`): the parameter `name`
     when a test pins the clock, else the database's clock plus `{name}_s` seconds. The
-    lease statements are built once (`functools.cache`) and only their parameters change:
-    building one costs more than running it."""
+    statements are built once (`functools.cache`) and only their parameters change."""
     if pinned:
         return bindparam(name, type_=DateTime)
     return _DbNow(bindparam(f"{name}_s", type_=Float), bindparam(f"{name}_mod", type_=String))
@@ -178,27 +166,27 @@ def _moment_values(now: datetime | None, name: str, seconds: float = 0.0) -> dic
     return {f"{name}_s": seconds, f"{name}_mod": f"{seconds:+.6f} seconds"}
 
 
-def _earlier_in_lane(row: type[OutboxRow]) -> ColumnElement[bool]:
+def _earlier_in_lane(row: FromClause) -> ColumnElement[bool]:
     """Whether an earlier row of `row`'s lane is still pending (`row` waits for it)."""
     return exists().where(
-        _EARLIER.lane == row.lane,
-        _EARLIER.status == _PENDING,
-        _EARLIER.id < row.id,
+        _EARLIER.c.lane == row.c.lane,
+        _EARLIER.c.status == _PENDING,
+        _EARLIER.c.id < row.c.id,
     )
 
 
-def _unleased(row: type[OutboxRow], moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+def _unleased(row: FromClause, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
     """Not leased, or its lease ran out (its worker died)."""
-    return or_(row.lease_until.is_(None), row.lease_until < moment)
+    return or_(row.c.lease_until.is_(None), row.c.lease_until < moment)
 
 
-def _ready(row: type[OutboxRow], moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+def _ready(row: FromClause, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
     """Pending, not set aside, due, and unleased. (Not `ready_at <= moment`, which says as
     much: the planner would read that index range instead of looking the rows up.)"""
     return and_(
-        row.status == _PENDING,
-        row.ready_at != OUTBOX_BEHIND,
-        or_(row.due_at.is_(None), row.due_at <= moment),
+        row.c.status == _PENDING,
+        row.c.ready_at != OUTBOX_BEHIND,
+        or_(row.c.due_at.is_(None), row.c.due_at <= moment),
         _unleased(row, moment),
     )
 
@@ -208,18 +196,18 @@ def _window(moment: ColumnElement[datetime]) -> CompoundSelect[tuple[int]]:
     the `WINDOW` oldest new rows and the `WINDOW` rows ready longest among the others.
     Rows leased, backing off or waiting behind their lane's head are not ready, so they
     are never read: a pass costs the same whatever the backlog."""
-    pending = OutboxRow.status == _PENDING
-    order = (OutboxRow.ready_at, OutboxRow.id)
+    pending = TABLE.c.status == _PENDING
+    order = (TABLE.c.ready_at, TABLE.c.id)
     new = (
-        select(OutboxRow.id)
-        .where(pending, OutboxRow.ready_at <= OUTBOX_NEW)
+        select(TABLE.c.id)
+        .where(pending, TABLE.c.ready_at <= OUTBOX_NEW)
         .order_by(*order)
         .limit(WINDOW)
         .subquery()
     )
     again = (
-        select(OutboxRow.id)
-        .where(pending, OutboxRow.ready_at > OUTBOX_NEW, OutboxRow.ready_at <= moment)
+        select(TABLE.c.id)
+        .where(pending, TABLE.c.ready_at > OUTBOX_NEW, TABLE.c.ready_at <= moment)
         .order_by(*order)
         .limit(WINDOW)
         .subquery()
@@ -234,46 +222,53 @@ def _among(
     return bindparam("ids", expanding=True) if by_id else _window(moment)
 
 
-def _lock_lanes(lane: InstrumentedAttribute[str]) -> ColumnElement[None]:
-    """Hold the lane's lock until the transaction ends (PostgreSQL)."""
-    return func.pg_advisory_xact_lock(_LANE_LOCKS, func.hashtext(lane))
+def _lock_lanes(row: FromClause) -> ColumnElement[None]:
+    """Hold the lock of `row`'s lane until the transaction ends (PostgreSQL)."""
+    return func.pg_advisory_xact_lock(_LANE_LOCKS, func.hashtext(row.c.lane))
+
+
+def _owned(picked: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The rows `picked` says, while the parameter `owner` leases them (and they are
+    pending): a worker whose lease was taken over leaves the row to its new owner."""
+    return and_(
+        picked, TABLE.c.lease_owner == bindparam("owner", type_=String), TABLE.c.status == _PENDING
+    )
 
 
 @functools.cache
-def _lease_statement(pinned: bool, by_id: bool) -> ReturningUpdate[tuple[OutboxRow]]:
+def _lease_statement(pinned: bool, by_id: bool) -> ReturningUpdate[Any]:
     moment = _moment(pinned, "now")
     heads = (
-        select(_HEAD.id)
-        .where(_HEAD.id.in_(_among(by_id, moment)), _ready(_HEAD, moment))
+        select(_HEAD.c.id)
+        .where(_HEAD.c.id.in_(_among(by_id, moment)), _ready(_HEAD, moment))
         .where(~_earlier_in_lane(_HEAD))
-        .order_by(_HEAD.id)
+        .order_by(_HEAD.c.id)
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True, of=_HEAD)
     )
     until = _moment(pinned, "until")
     return (
-        update(OutboxRow)
-        .where(OutboxRow.id.in_(heads))
+        update(TABLE)
+        .where(TABLE.c.id.in_(heads))
         .values(
             lease_owner=bindparam("owner", type_=String),
             lease_until=until,
             ready_at=until,
             # A lease that ran out means its worker died mid-send.
-            in_doubt=OutboxRow.in_doubt | OutboxRow.lease_owner.is_not(None),
+            in_doubt=TABLE.c.in_doubt | TABLE.c.lease_owner.is_not(None),
         )
-        .returning(OutboxRow)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(*_RECORD)
     )
 
 
 async def _lease(
-    session: AsyncSession,
+    db: Db,
     owner: str,
     now: datetime | None,
     lease_seconds: float,
     row_ids: Sequence[int] | None,
     limit: int,
-) -> list[OutboxRow]:
+) -> list[OutboxRecord]:
     """Lease up to `limit` rows that may go now, oldest first, in one statement: among
     `row_ids`, or (None) a lease pass's window."""
     params = {
@@ -285,17 +280,18 @@ async def _lease(
     if row_ids is not None:
         params["ids"] = list(row_ids)
     statement = _lease_statement(now is not None, row_ids is not None)
-    taken = await session.scalars(statement, params)
-    return sorted(taken, key=lambda row: row.id)
+    taken = [OutboxRecord(*row) for row in await db.execute(statement, params)]
+    taken.sort(key=lambda record: record.id)
+    return taken
 
 
 async def lease_due(
-    session: AsyncSession,
+    db: Db,
     owner: str,
     now: datetime | None,
     lease_seconds: float,
     limit: int,
-) -> list[OutboxRow]:
+) -> list[OutboxRecord]:
     """Take up to `limit` deliverable rows, oldest first, for `owner`, in one statement:
     the pass that finds rows nobody handed over (`lease_rows`): a dead worker's, another
     process's, rows whose backoff ran out.
@@ -308,61 +304,58 @@ async def lease_due(
     `_window`), so its cost does not follow the backlog; rows it finds waiting behind
     their lane's head are set aside by `hold_back`.
     """
-    return await _lease(session, owner, now, lease_seconds, None, limit)
+    return await _lease(db, owner, now, lease_seconds, None, limit)
 
 
 async def lease_rows(
-    session: AsyncSession,
+    db: Db,
     owner: str,
     row_ids: Sequence[int],
     now: datetime | None,
     lease_seconds: float,
-) -> list[OutboxRow]:
+) -> list[OutboxRecord]:
     """Lease these rows (just written, or brought forward in their lane) for `owner`, in
     one statement, those that may go now: pending, due, unleased, the oldest pending row
     of their lane. The others are left as they are (`hold_back` sets aside the ones that
     wait behind their lane's head)."""
     if not row_ids:
         return []
-    return await _lease(session, owner, now, lease_seconds, row_ids, len(row_ids))
+    return await _lease(db, owner, now, lease_seconds, row_ids, len(row_ids))
 
 
 @functools.cache
-def _waiting_statement(pinned: bool, by_id: bool, lock: bool) -> Select[tuple[int]]:
+def _waiting_statement(pinned: bool, by_id: bool, lock: bool) -> Select[Any]:
     moment = _moment(pinned, "now")
-    waiting = select(_ROW.id).where(
-        _ROW.id.in_(_among(by_id, moment)),
-        _ROW.status == _PENDING,
-        _ROW.ready_at != OUTBOX_BEHIND,
+    waiting = select(_ROW.c.id).where(
+        _ROW.c.id.in_(_among(by_id, moment)),
+        _ROW.c.status == _PENDING,
+        _ROW.c.ready_at != OUTBOX_BEHIND,
         _unleased(_ROW, moment),
         _earlier_in_lane(_ROW),
     )
     if not lock:
         return waiting
     # Volatile, so PostgreSQL takes the locks after sorting: in one order for everyone.
-    return waiting.add_columns(_lock_lanes(_ROW.lane)).order_by(func.hashtext(_ROW.lane))
+    return waiting.add_columns(_lock_lanes(_ROW)).order_by(func.hashtext(_ROW.c.lane))
 
 
 @functools.cache
 def _set_aside_statement(pinned: bool) -> Update:
     moment = _moment(pinned, "now")
     return (
-        update(OutboxRow)
+        update(TABLE)
         .where(
-            OutboxRow.id.in_(bindparam("ids", expanding=True)),
-            OutboxRow.status == _PENDING,
-            OutboxRow.ready_at != OUTBOX_BEHIND,
-            _unleased(OutboxRow, moment),
-            _earlier_in_lane(OutboxRow),
+            TABLE.c.id.in_(bindparam("ids", expanding=True)),
+            TABLE.c.status == _PENDING,
+            TABLE.c.ready_at != OUTBOX_BEHIND,
+            _unleased(TABLE, moment),
+            _earlier_in_lane(TABLE),
         )
         .values(ready_at=OUTBOX_BEHIND)
-        .execution_options(synchronize_session=False)
     )
 
 
-async def hold_back(
-    session: AsyncSession, now: datetime | None, row_ids: Sequence[int] | None = None
-) -> int:
+async def hold_back(db: Db, now: datetime | None, row_ids: Sequence[int] | None = None) -> int:
     """Set aside the rows that wait behind an earlier pending row of their lane, among
     `row_ids` or (None) a lease pass's window; how many. No lease pass reads them again
     until the row ahead is finished: `mark_sent_many` and `mark_failed` bring the lane's
@@ -377,58 +370,67 @@ async def hold_back(
         if not row_ids:
             return 0
         params["ids"] = list(row_ids)
-    lock = dialect_name(session) == "postgresql"
+    lock = dialect_name(db) == "postgresql"
     waiting = _waiting_statement(now is not None, row_ids is not None, lock)
-    ids = list(await session.scalars(waiting, params))
+    ids = list((await db.execute(waiting, params)).scalars())
     if not ids:
         return 0
-    result = await session.execute(_set_aside_statement(now is not None), {**params, "ids": ids})
+    result = await db.execute(_set_aside_statement(now is not None), {**params, "ids": ids})
     return cast(CursorResult[Any], result).rowcount
 
 
 _LOCK_FINISHED_LANES = (
-    select(_lock_lanes(OutboxRow.lane))
-    .where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
-    .order_by(func.hashtext(OutboxRow.lane))
+    select(_lock_lanes(TABLE))
+    .where(TABLE.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(func.hashtext(TABLE.c.lane))
 )
-_WAITED = OutboxRow.ready_at >= OUTBOX_BEHIND
+_WAITED = TABLE.c.ready_at >= OUTBOX_BEHIND
 _NEXT_ROW = (
-    select(_FOLLOWING.id)
-    .where(_FOLLOWING.lane == _DONE.lane, _FOLLOWING.status == _PENDING)
-    .order_by(_FOLLOWING.id)
+    select(_FOLLOWING.c.id)
+    .where(_FOLLOWING.c.lane == _DONE.c.lane, _FOLLOWING.c.status == _PENDING)
+    .order_by(_FOLLOWING.c.id)
     .limit(1)
     .scalar_subquery()
 )
 _BRING_FORWARD = (
-    update(OutboxRow)
+    update(TABLE)
     .where(
-        OutboxRow.id.in_(select(_NEXT_ROW).where(_DONE.id.in_(bindparam("ids", expanding=True)))),
-        OutboxRow.status == _PENDING,
-        or_(_WAITED, OutboxRow.ready_at <= OUTBOX_NEW),
+        TABLE.c.id.in_(select(_NEXT_ROW).where(_DONE.c.id.in_(bindparam("ids", expanding=True)))),
+        TABLE.c.status == _PENDING,
+        or_(_WAITED, TABLE.c.ready_at <= OUTBOX_NEW),
     )
     .values(
         ready_at=case(
-            (_WAITED, func.coalesce(OutboxRow.lease_until, OutboxRow.due_at, OUTBOX_NEW)),
-            else_=OutboxRow.ready_at,
+            (_WAITED, func.coalesce(TABLE.c.lease_until, TABLE.c.due_at, OUTBOX_NEW)),
+            else_=TABLE.c.ready_at,
         )
     )
-    .returning(OutboxRow.id)
-    .execution_options(synchronize_session=False)
+    .returning(TABLE.c.id)
 )
 
 
-async def _bring_forward(session: AsyncSession, finished: Sequence[int]) -> list[int]:
+async def _bring_forward(db: Db, finished: Sequence[int]) -> list[int]:
     """After rows left pending (sent or parked): the next pending row of each of their
     lanes, made ready if it was set aside; their ids, to lease at once (`lease_rows`).
     A next row that backs off or is leased stays as it is and is not returned."""
     params = {"ids": list(finished)}
-    if dialect_name(session) == "postgresql":
-        await session.execute(_LOCK_FINISHED_LANES, params)
-    return sorted(await session.scalars(_BRING_FORWARD, params))
+    if dialect_name(db) == "postgresql":
+        await db.execute(_LOCK_FINISHED_LANES, params)
+    return sorted((await db.execute(_BRING_FORWARD, params)).scalars())
+
+
+@functools.cache
+def _renew_statement(pinned: bool) -> Update:
+    until = _moment(pinned, "until")
+    return (
+        update(TABLE)
+        .where(_owned(TABLE.c.id.in_(bindparam("ids", expanding=True))))
+        .values(lease_until=until, ready_at=until)
+    )
 
 
 async def renew(
-    session: AsyncSession,
+    db: Db,
     owner: str,
     row_ids: Sequence[int],
     now: datetime | None,
@@ -436,74 +438,109 @@ async def renew(
 ) -> None:
     """Extend `owner`'s leases on rows it is still sending (the worker's heartbeat), so a
     short lease frees a dead worker's rows fast but never a live worker's."""
-    until = _clock(now, lease_seconds)
-    await session.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.id.in_(row_ids),
-            OutboxRow.lease_owner == owner,
-            OutboxRow.status == _PENDING,
-        )
-        .values(lease_until=until, ready_at=until)
-        .execution_options(synchronize_session=False)
-    )
+    if not row_ids:
+        return
+    params = {"owner": owner, "ids": list(row_ids), **_moment_values(now, "until", lease_seconds)}
+    await db.execute(_renew_statement(now is not None), params)
 
 
-async def counts(session: AsyncSession) -> dict[str, int]:
+_COUNTS = select(TABLE.c.status, func.count()).group_by(TABLE.c.status)
+_PENDING_COUNT = select(func.count()).select_from(TABLE).where(TABLE.c.status == _PENDING)
+_CARD_PARKED = select(TABLE.c.id).where(
+    TABLE.c.ticket_id == bindparam("ticket_id", type_=Integer),
+    TABLE.c.target == OutboxTarget.TICKET_CARD,
+    TABLE.c.status == OutboxStatus.PARKED,
+)
+
+
+async def counts(db: Db) -> dict[str, int]:
     """Rows by status: pending, sent, parked."""
-    rows = await session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+    rows = await db.execute(_COUNTS)
     return {str(status): int(n) for status, n in rows.all()}
 
 
-async def pending_count(session: AsyncSession) -> int:
+async def pending_count(db: Db) -> int:
     """Rows not yet sent nor parked (read from the index of pending rows alone)."""
-    pending = await session.scalar(
-        select(func.count()).select_from(OutboxRow).where(OutboxRow.status == _PENDING)
-    )
+    pending = (await db.execute(_PENDING_COUNT)).scalar()
     return int(pending or 0)
 
 
-async def card_parked(session: AsyncSession, ticket_id: int) -> bool:
+async def card_parked(db: Db, ticket_id: int) -> bool:
     """Whether the ticket's card failed for good (its thread will never exist)."""
-    parked = await session.scalar(
-        select(OutboxRow.id).where(
-            OutboxRow.ticket_id == ticket_id,
-            OutboxRow.target == OutboxTarget.TICKET_CARD,
-            OutboxRow.status == OutboxStatus.PARKED,
-        )
-    )
+    parked = (await db.execute(_CARD_PARKED, {"ticket_id": ticket_id})).first()
     return parked is not None
 
 
-async def mark_sent(session: AsyncSession, row_id: int, message_id: str) -> list[int]:
-    return await mark_sent_many(session, {row_id: message_id})
+@functools.cache
+def _mark_sent_statement(size: int) -> Update:
+    """Mark `size` rows sent (parameters `id_N`, `message_N`), locked in id order: one
+    order for every worker, so two marks never wait for each other's rows in a cycle."""
+    ids = [bindparam(f"id_{n}", type_=Integer) for n in range(size)]
+    messages = [bindparam(f"message_{n}", type_=String) for n in range(size)]
+    locked = (
+        select(_MARKED.c.id)
+        .where(_MARKED.c.id.in_(ids))
+        .order_by(_MARKED.c.id)
+        .with_for_update(of=_MARKED)
+    )
+    return (
+        update(TABLE)
+        .where(TABLE.c.id.in_(locked))
+        .values(
+            status=OutboxStatus.SENT,
+            sent_message_id=case(*((TABLE.c.id == ids[n], messages[n]) for n in range(size))),
+            lease_owner=None,
+            lease_until=None,
+            in_doubt=False,
+        )
+    )
 
 
-async def mark_sent_many(session: AsyncSession, message_ids: Mapping[int, str]) -> list[int]:
-    """Mark rows sent, with the platform's message id each got, in one round trip; then
-    bring the next row of each of their lanes forward: those rows' ids (`_bring_forward`)."""
+async def mark_sent(db: Db, row_id: int, message_id: str) -> list[int]:
+    return await mark_sent_many(db, {row_id: message_id})
+
+
+async def mark_sent_many(db: Db, message_ids: Mapping[int, str]) -> list[int]:
+    """Mark rows sent, with the platform's message id each got, in one statement (per
+    `MARK_CHUNK` rows); then bring the next row of each of their lanes forward: those
+    rows' ids (`_bring_forward`)."""
     if not message_ids:
         return []
-    await session.execute(
-        update(OutboxRow),
-        [
-            {
-                "id": row_id,
-                "status": OutboxStatus.SENT,
-                "sent_message_id": message_id,
-                "lease_owner": None,
-                "lease_until": None,
-                "in_doubt": False,
-            }
-            # One order for every worker: rows are locked as they are marked.
-            for row_id, message_id in sorted(message_ids.items())
-        ],
+    marks = sorted(message_ids.items())
+    for start in range(0, len(marks), MARK_CHUNK):
+        chunk = marks[start : start + MARK_CHUNK]
+        size = 1 << (len(chunk) - 1).bit_length()
+        # Padded with the last mark again: the same row, set to the same message id.
+        chunk += chunk[-1:] * (size - len(chunk))
+        params: dict[str, Any] = {}
+        for n, (row_id, message_id) in enumerate(chunk):
+            params[f"id_{n}"] = row_id
+            params[f"message_{n}"] = message_id
+        await db.execute(_mark_sent_statement(size), params)
+    return await _bring_forward(db, list(message_ids))
+
+
+@functools.cache
+def _failed_statement(pinned: bool) -> Update:
+    due = _moment(pinned, "due")
+    return (
+        update(TABLE)
+        .where(_owned(TABLE.c.id == bindparam("row_id", type_=Integer)))
+        .values(
+            status=bindparam("new_status", type_=TABLE.c.status.type),
+            attempts=bindparam("new_attempts", type_=Integer),
+            last_error=bindparam("error", type_=String),
+            due_at=due,
+            ready_at=due,
+            in_doubt=TABLE.c.in_doubt | bindparam("maybe_sent", type_=Boolean),
+            lease_owner=None,
+            lease_until=None,
+        )
     )
-    return await _bring_forward(session, list(message_ids))
 
 
 async def mark_failed(
-    session: AsyncSession,
+    db: Db,
     row_id: int,
     attempts: int,
     error: str,
@@ -528,47 +565,36 @@ async def mark_failed(
     delay = min(BACKOFF_CAP_SECONDS, backoff_seconds * 2 ** (attempts - 1))
     if retry_after is not None:
         delay = max(delay, retry_after)
-    due = _clock(now, delay)
-    result = await session.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.id == row_id,
-            OutboxRow.lease_owner == owner,
-            OutboxRow.status == _PENDING,
-        )
-        .values(
-            status=OutboxStatus.PARKED if parked else OutboxStatus.PENDING,
-            attempts=attempts,
-            last_error=error[:2000],
-            due_at=due,
-            ready_at=due,
-            in_doubt=OutboxRow.in_doubt | maybe_sent,
-            lease_owner=None,
-            lease_until=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    params = {
+        "row_id": row_id,
+        "owner": owner,
+        "new_status": OutboxStatus.PARKED if parked else OutboxStatus.PENDING,
+        "new_attempts": attempts,
+        "error": error[:2000],
+        "maybe_sent": maybe_sent,
+        **_moment_values(now, "due", delay),
+    }
+    result = await db.execute(_failed_statement(now is not None), params)
     if not (parked and changed_one(result)):
         return []
-    return await _bring_forward(session, [row_id])
+    return await _bring_forward(db, [row_id])
 
 
-async def defer(
-    session: AsyncSession, row_id: int, now: datetime | None, seconds: float, *, owner: str
-) -> None:
+@functools.cache
+def _defer_statement(pinned: bool) -> Update:
+    due = _moment(pinned, "due")
+    return (
+        update(TABLE)
+        .where(_owned(TABLE.c.id == bindparam("row_id", type_=Integer)))
+        .values(due_at=due, ready_at=due, lease_owner=None, lease_until=None)
+    )
+
+
+async def defer(db: Db, row_id: int, now: datetime | None, seconds: float, *, owner: str) -> None:
     """Not deliverable yet (the ticket's thread does not exist yet): try again soon. Only
     while `owner` still leases the row."""
-    due = _clock(now, seconds)
-    await session.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.id == row_id,
-            OutboxRow.lease_owner == owner,
-            OutboxRow.status == _PENDING,
-        )
-        .values(due_at=due, ready_at=due, lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
+    params = {"row_id": row_id, "owner": owner, **_moment_values(now, "due", seconds)}
+    await db.execute(_defer_statement(now is not None), params)
 
 
 def new_row(
@@ -599,8 +625,7 @@ def new_row(
     }
 
 
-_TABLE = cast(Table, OutboxRow.__table__)
-_INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+_INSERT = insert(TABLE).returning(TABLE.c.id, sort_by_parameter_order=True)
 
 
 async def write(db: Db, rows: Sequence[dict[str, Any]]) -> list[int]:
