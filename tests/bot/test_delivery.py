@@ -24,7 +24,6 @@ from bot.outbox_codec import encode
 from handoff import outbox
 from handoff.outbox import OutboxRecord
 from handoff.states import OutboxStatus, OutboxTarget
-from handoff.storage import make_engine, upgrade
 from tests.fakes.recording_adapter import RecordingAdapter
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -58,16 +57,6 @@ class GatedAdapter(RecordingAdapter):
         if gate is not None:
             await gate.wait()
         return await super().send(out)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 async def enqueue(engine: AsyncEngine, clock: Clock, chat_id: str, text: str) -> int:

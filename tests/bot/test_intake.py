@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -53,14 +52,6 @@ class Recorder:
             return []
         finally:
             self.running -= 1
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 async def test_each_lane_in_arrival_order_lanes_in_parallel(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,21 +17,11 @@ from handoff import outbox
 from handoff.models import OUTBOX_BEHIND, OUTBOX_NEW
 from handoff.outbox import TABLE
 from handoff.states import OutboxTarget
-from handoff.storage import make_engine, make_sessions, upgrade
+from handoff.storage import make_sessions
 from tests.fakes.seed import seed_ticket
 
 T0 = datetime(2026, 3, 2, 10, 0)
 LEASE = 60.0
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 def at(seconds: float) -> datetime:
