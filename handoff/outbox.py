@@ -496,10 +496,6 @@ def _mark_sent_statement(size: int) -> Update:
     )
 
 
-async def mark_sent(db: Db, row_id: int, message_id: str) -> list[int]:
-    return await mark_sent_many(db, {row_id: message_id})
-
-
 async def mark_sent_many(db: Db, message_ids: Mapping[int, str]) -> list[int]:
     """Mark rows sent, with the platform's message id each got, in one statement (per
     `MARK_CHUNK` rows); then bring the next row of each of their lanes forward: those

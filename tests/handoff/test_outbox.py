@@ -63,7 +63,7 @@ async def lease(
 
 async def sent(engine: AsyncEngine, row_id: int) -> None:
     async with engine.begin() as conn:
-        await outbox.mark_sent(conn, row_id, f"msg-{row_id}")
+        await outbox.mark_sent_many(conn, {row_id: f"msg-{row_id}"})
 
 
 async def hold(engine: AsyncEngine, row_id: int, owner: str = "w1") -> None:
