@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,38 @@ def build_faq(train: Iterable[Example], per_intent: int, intents: int | None = N
         for intent, texts in questions.items()
     )
     return Faq(entries=entries)
+
+
+def sample_faq(
+    train: Iterable[Example], per_intent: int, seed: int, intents: Sequence[str] | None = None
+) -> Faq:
+    """An FAQ with `per_intent` phrasings of each intent drawn at random (seeded), for
+    `intents` (default: every intent, in data order). CLINC150 lists near-identical
+    paraphrases in a row, so the first k would be an unlucky sample."""
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in train:
+        by_intent.setdefault(intent, []).append(text)
+    rng = random.Random(seed)
+    chosen = list(by_intent) if intents is None else list(intents)
+    entries = tuple(
+        Entry(
+            id=intent,
+            questions={"en": tuple(rng.sample(by_intent[intent], per_intent))},
+            answer={"en": intent},
+        )
+        for intent in chosen
+    )
+    return Faq(entries=entries)
+
+
+def load_domains(path: Path) -> dict[str, list[str]] | None:
+    """CLINC150's domains (domain -> its 15 intents) from domains.json beside the data
+    file, or None when it is not there."""
+    file = path.with_name("domains.json")
+    if not file.is_file():
+        return None
+    raw = json.loads(file.read_text(encoding="utf-8"))
+    return {str(domain): [str(intent) for intent in intents] for domain, intents in raw.items()}
 
 
 _ONSETS = "bdfgklmnprstvz"

@@ -44,9 +44,9 @@ _CONVERSATION = text(
     " RETURNING id"
 ).bindparams(bindparam("now", type_=DateTime))
 _TWO_LINES = text(
-    "INSERT INTO messages (conversation_id, kind, author, text, created_at)"
-    " VALUES (:conversation, 'customer', :customer, :question, :now),"
-    " (:conversation, 'bot', 'bot', :answer, :now)"
+    "INSERT INTO messages (conversation_id, kind, author, text, outcome, created_at)"
+    " VALUES (:conversation, 'customer', :customer, :question, 'answered', :now),"
+    " (:conversation, 'bot', 'bot', :answer, NULL, :now)"
 ).bindparams(bindparam("now", type_=DateTime))
 _ENQUEUE = text(
     "INSERT INTO outbox (target, platform, chat_id, lane, payload, status, attempts,"

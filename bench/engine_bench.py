@@ -66,7 +66,7 @@ def bench_config(url: str) -> Config:
 def faq_questions() -> list[str]:
     """The example FAQ's English questions, but for those that ask for a person."""
     faq = load_faq(EXAMPLE_FAQ)
-    asking = [f" {normalize(word)} " for word in Templates.load().words("human_keywords")]
+    asking = [f" {normalize(word)} " for word in Templates.load().words("human_keywords", "en")]
     return [
         question
         for entry in faq.entries

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.contract import Adapter, Address, DeliveryError, Outbound, SentRef
+from bot.logs import scrub
 from bot.outage import Backoff, Outage, is_outage
 from bot.outbox_codec import decode
 from handoff import outbox, tickets
@@ -163,14 +164,20 @@ class Delivery:
                     task = asyncio.create_task(self._deliver(row, True), name=f"outbox-{row.id}")
                     running.add(task)
                     task.add_done_callback(finished)
+                # SQLite's statements run without yielding (handoff/sqlite_inline.py):
+                # let the sends and the adapters run between passes.
+                await asyncio.sleep(0)
                 if len(running) < self._concurrency:
                     if self._handed or self._scan_wanted:
                         continue
                     timeout: float | None = max(0.0, next_scan - loop.time())
                 else:
                     timeout = None  # a task finishing wakes the loop
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                # cancellation that arrives as the wake-up does, and the loop never ends.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
         finally:
             # The rows stay leased: once the lease runs out they are retried in doubt.
             for task in running:
@@ -469,6 +476,7 @@ class Delivery:
         permanent: bool,
         maybe_sent: bool,
     ) -> None:
+        error = scrub(error)  # library error texts may carry a token (in a request URL)
         logger.warning(
             "outbox row %d to %s failed (attempt %d): %s",
             row.id,

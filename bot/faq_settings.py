@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from bot.config import FaqSection
-from faq.matcher import MatchSettings
+from faq.calibrate import Overrides
 
 
-def match_settings(section: FaqSection) -> MatchSettings:
+def match_settings(section: FaqSection) -> Overrides:
+    """The configured thresholds as overrides: the ones left out are calibrated from
+    the FAQ whenever it loads (see faq.calibrate.resolve)."""
     thresholds = section.thresholds
-    return MatchSettings(
+    return Overrides(
         answer=thresholds.answer,
         suggest=thresholds.suggest,
         margin=thresholds.margin,

@@ -1,13 +1,53 @@
-"""`GET /healthz`: is the database reachable, how much is waiting, which adapters run."""
+"""`GET /healthz`: is the database reachable, how much is waiting, which adapters run.
+
+200 when all is well; 503 when the database is unreachable, and 503 "degraded" when
+the bot runs but something needs a person: an outbox message was parked (it failed
+for good and will not be sent) or an adapter reports itself down. The answer lists
+the problems.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from aiohttp import web
 
 Report = Callable[[], Awaitable[dict[str, Any]]]
+
+
+@runtime_checkable
+class Watched(Protocol):
+    """An adapter that can tell it lost its platform (a connection ended for good)."""
+
+    platform: str
+
+    async def down_reason(self) -> str | None:
+        """Why the adapter cannot receive or send now; None while it can."""
+        ...
+
+
+def degraded_when_stuck(report: Report, adapters: Sequence[object]) -> Report:
+    """`report`, with status "degraded" when an outbox row is parked or an adapter is down."""
+
+    async def checked() -> dict[str, Any]:
+        result = await report()
+        problems: list[str] = []
+        parked = int((result.get("outbox") or {}).get("parked", 0))
+        if parked:
+            problems.append(
+                f"{parked} outbox messages parked (failed for good); see docs/operations.md"
+            )
+        for adapter in adapters:
+            if isinstance(adapter, Watched) and (reason := await adapter.down_reason()) is not None:
+                problems.append(f"{adapter.platform} adapter down: {reason}")
+        if problems:
+            result["problems"] = problems
+            if result.get("status") == "ok":
+                result["status"] = "degraded"
+        return result
+
+    return checked
 
 
 class HealthServer:

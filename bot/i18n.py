@@ -33,11 +33,16 @@ class Templates:
 
     def locale_for(self, hint: str | None) -> str:
         """A supported locale from a platform hint like "de-AT"; else the default."""
+        return self.supported(hint) or self.default_locale
+
+    def supported(self, hint: str | None) -> str | None:
+        """The supported locale a platform hint like "de-AT" names; None for none or
+        another language."""
         if hint:
             short = hint[:2].lower()
             if short in self._tables:
                 return short
-        return self.default_locale
+        return None
 
     def _raw(self, key: str, locale: str) -> str | list[str]:
         table = self._tables.get(locale, self._tables[self.default_locale])
@@ -69,11 +74,12 @@ class Templates:
                 spans.append(Span(segment[position:], style))
         return tuple(span for span in spans if span.text)
 
-    def words(self, key: str) -> list[str]:
-        """A keyword list, every locale pooled (a German speaker may write "agent")."""
-        pooled: list[str] = []
-        for table in self._tables.values():
-            value = table.get(key, [])
+    def words(self, key: str, locale: str) -> list[str]:
+        """A keyword list in `locale` and in English (a German speaker may write "agent"),
+        never another language's: the Indonesian "admin" asks for nobody in English."""
+        words: list[str] = []
+        for each in dict.fromkeys((locale, "en")):
+            value = self._tables.get(each, {}).get(key, [])
             if isinstance(value, list):
-                pooled.extend(value)
-        return pooled
+                words.extend(value)
+        return words

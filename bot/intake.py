@@ -158,8 +158,12 @@ class Intake:
         try:
             while True:
                 self._again.discard(lane)
-                while await self._step(lane):
-                    pass
+                while True:
+                    if not await self._step(lane):
+                        break
+                    # SQLite's statements run without yielding (handoff/sqlite_inline.py):
+                    # a backlog must not keep the adapters and delivery from running.
+                    await asyncio.sleep(0)
                 if lane not in self._again:
                     return
         finally:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.logs import scrub
+
 log = logging.getLogger("bot.outage")
 
 BACKOFF_START = 0.05
@@ -114,4 +116,5 @@ def describe(exc: BaseException) -> str:
     parameters (they carry customer text), which SQLAlchemy's own message includes."""
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-    return f"{type(cause).__name__}: {text[:200]}" if text else type(cause).__name__
+    described = f"{type(cause).__name__}: {text[:200]}" if text else type(cause).__name__
+    return scrub(described)  # it is stored (an inbox row's last error) and shown (/healthz)

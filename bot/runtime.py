@@ -23,14 +23,16 @@ from bot.hours.schedule import SupportHours
 from bot.i18n import Templates
 from bot.intake import Intake
 from bot.outage import Outage, is_outage
+from bot.retention import purge_periodically
 from faq.store import FaqStore
 from handoff import inbox, outbox
-from handoff.storage import make_engine, make_sessions, upgrade
+from handoff.storage import checkpoint, make_engine, make_reader, make_sessions, upgrade
 
 logger = logging.getLogger("bot.runtime")
 
 RECOVER_SECONDS = 5.0  # how often pending inbox rows left by a dead process are looked for
 PRUNE_SECONDS = 3600.0
+CHECKPOINT_SECONDS = 1.0  # SQLite: how often the write-ahead log is copied into the file
 
 
 class Runtime:
@@ -46,6 +48,7 @@ class Runtime:
         self._now = now or utc_now
         self._db = make_engine(config.database.url, workers=config.database.workers)
         self._sessions = make_sessions(self._db)
+        self._reader = make_reader(config.database.url, self._db)
         templates = Templates.load(config.bot.default_locale)
         self.faq = FaqStore(
             config.faq.path,
@@ -94,6 +97,12 @@ class Runtime:
             asyncio.create_task(self.core.watch(RECOVER_SECONDS), name="inbox-recovery")
         )
         self._tasks.append(asyncio.create_task(self._prune_inbox(), name="inbox-pruning"))
+        if self.config.database.url.startswith("sqlite"):
+            self._tasks.append(asyncio.create_task(self._checkpoint(), name="sqlite-checkpoint"))
+        if self.config.privacy.retention_days is not None:
+            retention = timedelta(days=self.config.privacy.retention_days)
+            purging = purge_periodically(self._sessions, retention, self._utc_now, self.outage)
+            self._tasks.append(asyncio.create_task(purging, name="retention-purge"))
         window = timedelta(seconds=self.config.limits.window_seconds)
         self._tasks.append(
             asyncio.create_task(
@@ -120,9 +129,9 @@ class Runtime:
             "faq_error": None if self.faq.last_error is None else str(self.faq.last_error),
         }
         try:
-            async with self._sessions() as session:
-                report["outbox"] = await outbox.counts(session)
-                report["inbox"] = await inbox.counts(session)
+            async with self._reader.connect() as connection:
+                report["outbox"] = await outbox.counts(connection)
+                report["inbox"] = await inbox.counts(connection)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -145,6 +154,16 @@ class Runtime:
     def _utc_now(self) -> datetime:
         """Naive UTC, as the schema stores times."""
         return self._now().astimezone(UTC).replace(tzinfo=None)
+
+    async def _checkpoint(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            try:
+                await checkpoint(self.config.database.url, self._reader)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                self.outage.failed(exc)
 
     async def _prune_inbox(self) -> None:
         keep = timedelta(days=self.config.database.keep_handled_days)
@@ -181,6 +200,8 @@ class Runtime:
         self._tasks.clear()
         self._delivering = False
         await self._db.dispose()
+        if self._reader is not self._db:
+            await self._reader.dispose()
 
     async def __aenter__(self) -> Runtime:
         await self.start()

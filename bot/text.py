@@ -6,7 +6,9 @@ import unicodedata
 
 from bot.contract import Rich, Span
 
-_KEEP = {"\n", "\t"}
+# Joiners (emoji sequences, Persian) and tags (subdivision flags) are format characters
+# that carry meaning; the adapters already dropped the stray ones (adapters.common.clean).
+_KEEP = {"\n", "\t", "\u200c", "\u200d", *map(chr, range(0xE0020, 0xE0080))}
 
 
 def strip_controls(text: str) -> str:

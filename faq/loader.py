@@ -1,17 +1,19 @@
 """Read the hand-written FAQ YAML into `Faq`, reporting every problem with its file:line.
 
+A file holds `entries` and may hold a `small_talk` section (the FAQ's own replies to
+greetings, thanks, ... and extra phrases for them; see bot/small_talk.py), each kind
+given in one file only.
+
 The YAML is composed into a node tree (not constructed into Python objects), so every
 value keeps the line it was written on. Text fields use the text as written: a
 question "yes" or "404" stays a string instead of becoming a bool or an int.
 
-libyaml's parser is used when PyYAML has it (the PyPI wheels do): unlike the
-pure-Python one it accepts a "?" inside a flow list, as in
-`questions: [How do I reset my password?, I forgot my password]`.
+Composing goes through `faq.safe_yaml`, whose size, depth and alias limits keep a
+hostile file from crashing or stalling the bot.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,13 +22,14 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from faq.model import Entry, Faq
+from faq.model import SMALL_TALK_MAX_WORDS, Entry, Faq, SmallTalk, SmallTalkKind
+from faq.normalize import normalize
+from faq.safe_yaml import FAQ_LIMITS, LimitExceeded, compose, unknown_key
 
-_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
-    yaml, "CSafeLoader", yaml.SafeLoader
-)
-
+TOP_KEYS = ("entries", "small_talk")
 ENTRY_KEYS = ("id", "questions", "answer", "tags", "threshold")
+SMALL_TALK_KEYS = ("reply", "phrases")
+SMALL_TALK_KINDS = tuple(kind.value for kind in SmallTalkKind)
 REQUIRED_KEYS = ("id", "questions", "answer")
 # Entry ids travel in button values, and Telegram's callback data holds 64 bytes.
 MAX_ID_LENGTH = 40
@@ -81,9 +84,12 @@ def load_faq(path: Path, default_locale: str = "en") -> Faq:
     if not files:
         raise FaqError([Problem(str(path), "no .yaml or .yml files in this folder")])
     entries: list[Entry] = []
+    small_talk: list[SmallTalk] = []
     first_seen: dict[str, str] = {}
+    kinds_seen: dict[SmallTalkKind, str] = {}
     for file in files:
-        for entry in _load_file(file, default_locale, problems):
+        found, said = _load_file(file, default_locale, problems)
+        for entry in found:
             first = first_seen.get(entry.id)
             if first is not None:
                 message = f'entry "{entry.id}": duplicate id, first defined at {first}'
@@ -91,30 +97,43 @@ def load_faq(path: Path, default_locale: str = "en") -> Faq:
             else:
                 first_seen[entry.id] = entry.source
                 entries.append(entry)
+        for talk in said:
+            first = kinds_seen.get(talk.kind)
+            if first is not None:
+                message = f"small_talk.{talk.kind}: given twice, first at {first}"
+                problems.append(Problem(talk.source, message))
+            else:
+                kinds_seen[talk.kind] = talk.source
+                small_talk.append(talk)
     if problems:
         raise FaqError(problems)
-    return Faq(tuple(entries))
+    return Faq(tuple(entries), tuple(small_talk))
 
 
-def _load_file(file: Path, default_locale: str, problems: list[Problem]) -> list[Entry]:
+def _load_file(
+    file: Path, default_locale: str, problems: list[Problem]
+) -> tuple[list[Entry], list[SmallTalk]]:
     name = str(file)
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, f"not UTF-8 text (byte {exc.start})"))
-        return []
+        return [], []
     except OSError as exc:
         problems.append(Problem(name, f"cannot read: {exc.strerror}"))
-        return []
+        return [], []
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        root = compose(text, FAQ_LIMITS)
+    except LimitExceeded as exc:
+        problems.append(Problem(f"{name}:{exc.line}", str(exc)))
+        return [], []
     except yaml.MarkedYAMLError as exc:
         problems.append(_yaml_problem(name, exc))
-        return []
+        return [], []
     except yaml.YAMLError as exc:
         problems.append(Problem(name, f"not valid YAML: {exc}"))
-        return []
-    return _FileParser(name, default_locale, problems).entries(root)
+        return [], []
+    return _FileParser(name, default_locale, problems).parse(root)
 
 
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -143,25 +162,73 @@ class _FileParser:
     def _report(self, node: Node, message: str) -> None:
         self._problems.append(Problem(self._at(node), message))
 
-    def entries(self, root: Node | None) -> list[Entry]:
+    def parse(self, root: Node | None) -> tuple[list[Entry], list[SmallTalk]]:
+        """The file's entries and its `small_talk` section (a file may hold only that)."""
         if root is None:
             self._problems.append(
                 Problem(f"{self._name}:1", "the file is empty; expected a mapping with `entries`")
             )
-            return []
+            return [], []
         shape = "the top level must be a mapping with an `entries` list"
-        fields = self._fields(root, ("entries",), shape, "")
+        fields = self._fields(root, TOP_KEYS, shape, "")
         if fields is None:
-            return []
+            return [], []
+        said = self._small_talk(fields["small_talk"]) if "small_talk" in fields else []
         listing = fields.get("entries")
         if listing is None:
-            self._report(root, "missing `entries` (the list of FAQ entries)")
-            return []
+            if "small_talk" not in fields:
+                self._report(root, "missing `entries` (the list of FAQ entries)")
+            return [], said
         if not isinstance(listing, SequenceNode):
             self._report(listing, "`entries` must be a list")
-            return []
+            return [], said
         parsed = (self._entry(node, number) for number, node in enumerate(listing.value, 1))
-        return [entry for entry in parsed if entry is not None]
+        return [entry for entry in parsed if entry is not None], said
+
+    def _small_talk(self, node: Node) -> list[SmallTalk]:
+        """`small_talk: {greeting: {reply: ..., phrases: [...]}, ...}`; each kind's reply
+        and phrases plain (the default locale) or by locale, like an entry's."""
+        shape = f"must be a mapping of kinds ({', '.join(SMALL_TALK_KINDS)}) to reply and phrases"
+        kinds = self._fields(node, SMALL_TALK_KINDS, shape, "small_talk: ")
+        if kinds is None:
+            return []
+        assert isinstance(node, MappingNode)
+        lines = {key.value: self._at(key) for key, _value in node.value}
+        said: list[SmallTalk] = []
+        for name, value in kinds.items():
+            if name not in SMALL_TALK_KINDS:
+                continue
+            label = f"small_talk.{name}: "
+            before = len(self._problems)
+            fields = self._fields(
+                value, SMALL_TALK_KEYS, "must be a mapping with reply and/or phrases", label
+            )
+            if fields is None:
+                continue
+            if not fields:
+                self._report(value, f"{label}give a reply, phrases or both")
+            reply = self._answer(fields["reply"], label, "reply") if "reply" in fields else {}
+            phrases = (
+                self._questions(fields["phrases"], label, "phrases") if "phrases" in fields else {}
+            )
+            for texts in phrases.values():
+                self._check_phrases(fields["phrases"], texts, label)
+            if len(self._problems) == before:
+                said.append(SmallTalk(SmallTalkKind(name), reply, phrases, lines[name]))
+        return said
+
+    def _check_phrases(self, node: Node, texts: tuple[str, ...], label: str) -> None:
+        """A phrase is a whole short message ("hi there"), matched word by word."""
+        for text in texts:
+            words = normalize(text).split()
+            if not words:
+                self._report(node, f'{label}phrase "{text}" has no words')
+            elif len(words) > SMALL_TALK_MAX_WORDS:
+                self._report(
+                    node,
+                    f'{label}phrase "{text}" is longer than {SMALL_TALK_MAX_WORDS} words'
+                    " (small talk is a whole short message)",
+                )
 
     def _fields(
         self, node: Node, allowed: tuple[str, ...], shape: str, label: str
@@ -176,7 +243,7 @@ class _FileParser:
             if key in fields:
                 self._report(key_node, f'{label}key "{key}" is given twice')
             elif key not in allowed:
-                self._report(key_node, f"{label}{_unknown_key(key, allowed)}")
+                self._report(key_node, f"{label}{unknown_key(key, allowed)}")
             fields[key] = value_node
         return fields
 
@@ -219,19 +286,21 @@ class _FileParser:
             return None
         return value
 
-    def _questions(self, node: Node, label: str) -> dict[str, tuple[str, ...]]:
+    def _questions(
+        self, node: Node, label: str, key: str = "questions"
+    ) -> dict[str, tuple[str, ...]]:
         result: dict[str, tuple[str, ...]] = {}
-        for locale, value in self._by_locale(node, "questions", label):
-            where = f"questions ({locale})" if locale != self._default_locale else "questions"
+        for locale, value in self._by_locale(node, key, label):
+            where = f"{key} ({locale})" if locale != self._default_locale else key
             texts = self._text_list(value, where, label)
             if texts is not None:
                 result[locale] = texts
         return result
 
-    def _answer(self, node: Node, label: str) -> dict[str, str]:
+    def _answer(self, node: Node, label: str, key: str = "answer") -> dict[str, str]:
         result: dict[str, str] = {}
-        for locale, value in self._by_locale(node, "answer", label):
-            where = f"answer ({locale})" if locale != self._default_locale else "answer"
+        for locale, value in self._by_locale(node, key, label):
+            where = f"{key} ({locale})" if locale != self._default_locale else key
             if not isinstance(value, ScalarNode):
                 self._report(value, f"{label}{where} must be a text")
                 continue
@@ -315,9 +384,3 @@ def _label(node: Node, number: int) -> str:
                 if text and _ID.fullmatch(text) and len(text) <= MAX_ID_LENGTH:
                     return f'entry "{text}": '
     return f"entry #{number}: "
-
-
-def _unknown_key(key: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f'did you mean "{close[0]}"?' if close else f"expected: {', '.join(allowed)}"
-    return f'unknown key "{key}" ({hint})'

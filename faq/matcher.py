@@ -14,7 +14,12 @@ from faq.model import Entry, Faq
 @dataclass(frozen=True)
 class MatchSettings:
     """Scores are 0-100. `answer`: confident enough to reply; `suggest`: worth a
-    "did you mean"; `margin`: how far the best must lead the runner-up to answer."""
+    "did you mean"; `margin`: how far the best must lead the runner-up to answer.
+
+    These are fixed values; the bot derives its own from each FAQ it loads (see
+    faq.calibrate), and the defaults here serve tests and the fallback for a FAQ with
+    nothing to calibrate on.
+    """
 
     answer: float = 60.0
     suggest: float = 40.0
@@ -41,7 +46,10 @@ class Match:
 
 class Matcher:
     """Matches questions against one FAQ; every locale's questions are phrasings of
-    their entry, so a German question finds an entry written in English too."""
+    their entry, whatever the customer's locale. Matching is lexical: it crosses
+    languages only through shared words ("PayPal"), and German questions against the
+    example FAQ without its German phrasings got `none` 98% of the time, so an entry
+    needs phrasings in each language its customers write."""
 
     def __init__(self, faq: Faq, settings: MatchSettings, index: MatchIndex | None = None) -> None:
         """`index`, when given, must have been built from `phrasings(faq)` (see faq.reload)."""
@@ -52,6 +60,12 @@ class Matcher:
     @property
     def index(self) -> MatchIndex:
         return self._index
+
+    @property
+    def settings(self) -> MatchSettings:
+        """The thresholds in use (calibrated ones, see faq.calibrate, when the FAQ's
+        store was given overrides)."""
+        return self._settings
 
     @functools.cached_property
     def _by_locale(self) -> dict[str, frozenset[int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +35,39 @@ class Entry:
         return [(loc, q) for loc, qs in self.questions.items() for q in qs]
 
 
+# Small talk is a whole short message: longer ones are questions.
+SMALL_TALK_MAX_WORDS = 8
+
+
+class SmallTalkKind(StrEnum):
+    """The kinds of small talk the bot answers itself (bot/small_talk.py), never as a
+    question for the FAQ nor as a reason for a ticket."""
+
+    GREETING = "greeting"
+    THANKS = "thanks"
+    GOODBYE = "goodbye"
+    ARE_YOU_A_BOT = "are_you_a_bot"
+    COMMANDS = "commands"
+
+
+@dataclass(frozen=True, slots=True)
+class SmallTalk:
+    """The FAQ's own words for one kind of small talk, from its `small_talk:` section.
+
+    `reply` (by locale) replaces the built-in reply in those locales; `phrases` (by
+    locale) are recognized in addition to the built-in ones.
+    """
+
+    kind: SmallTalkKind
+    reply: dict[str, str] = field(default_factory=dict)
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Faq:
     entries: tuple[Entry, ...] = field(default=())
+    small_talk: tuple[SmallTalk, ...] = field(default=())
 
     def by_id(self, entry_id: str) -> Entry | None:
         for entry in self.entries:

@@ -13,25 +13,28 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
+import json
 import pickle
 import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
+from faq.calibrate import Overrides, calibrate
 from faq.loader import FaqError, load_faq
 from faq.match_index import MatchIndex
 from faq.match_tables import Tables
-from faq.matcher import Matcher, phrasings
+from faq.matcher import Matcher, MatchSettings, phrasings
 from faq.model import Faq
 
 # Upper bounds of one piece: bytes of an array, items of a dict, entries of the FAQ.
-_PIECE_BYTES = 1 << 20
-_PIECE_ITEMS = 4096
-_PIECE_ENTRIES = 128
+_PIECE_BYTES = 1 << 18
+_PIECE_ITEMS = 1024
+_PIECE_ENTRIES = 32
 _LENGTH = struct.Struct("<Q")
 
 
@@ -39,15 +42,28 @@ class ReloadFailed(Exception):
     """The child process died without a result (its stderr is the message)."""
 
 
-async def load_elsewhere(path: Path, default_locale: str) -> tuple[Faq, MatchIndex]:
-    """The FAQ at `path` and its index, built in a child process; raises `FaqError`
-    when it does not load, `ReloadFailed` when the child fails otherwise."""
+class Loaded(NamedTuple):
+    """A FAQ, its index, and its calibrated settings (None when none were asked for)."""
+
+    faq: Faq
+    match_index: MatchIndex
+    settings: MatchSettings | None
+
+
+async def load_elsewhere(
+    path: Path, default_locale: str, overrides: Overrides | None = None
+) -> Loaded:
+    """The FAQ at `path` and its index, built in a child process, and, given `overrides`,
+    the settings calibrated for it there (faq.calibrate: a second of pure Python for a
+    FAQ of 750 phrasings); raises `FaqError` when it does not load, `ReloadFailed` when
+    the child fails otherwise."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "faq.reload",
         str(path),
         default_locale,
+        "" if overrides is None else json.dumps(dataclasses.asdict(overrides)),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -67,9 +83,11 @@ async def load_elsewhere(path: Path, default_locale: str) -> tuple[Faq, MatchInd
         errors.cancel()
 
 
-async def receive(stream: asyncio.StreamReader) -> tuple[Faq, MatchIndex]:
+async def receive(stream: asyncio.StreamReader) -> Loaded:
     """Read and unpickle the pieces one at a time, yielding to the event loop after each."""
     entries: list[Any] = []
+    small_talk: tuple[Any, ...] = ()
+    settings: MatchSettings | None = None
     values: dict[str, Any] = {}
     flats: dict[str, np.ndarray] = {}
     while length := _LENGTH.unpack(await stream.readexactly(_LENGTH.size))[0]:
@@ -80,6 +98,10 @@ async def receive(stream: asyncio.StreamReader) -> tuple[Faq, MatchIndex]:
             raise FaqError(piece[1])
         if kind == "entries":
             entries.extend(piece[1])
+        elif kind == "small_talk":
+            small_talk = piece[1]
+        elif kind == "settings":
+            settings = piece[1]
         elif kind == "value":
             values[name] = piece[2]
         elif kind == "array":
@@ -93,18 +115,26 @@ async def receive(stream: asyncio.StreamReader) -> tuple[Faq, MatchIndex]:
         else:
             values[name].update(piece[2])
         await asyncio.sleep(0)
-    return Faq(tuple(entries)), MatchIndex.from_tables(Tables(**values))
+    return Loaded(
+        Faq(tuple(entries), small_talk), MatchIndex.from_tables(Tables(**values)), settings
+    )
 
 
-def send(out: BinaryIO, path: Path, default_locale: str) -> None:
-    """In the child: load and index the FAQ and write it to `out` as pieces, or its
-    problems as the only piece when it does not load."""
+def send(
+    out: BinaryIO, path: Path, default_locale: str, overrides: Overrides | None = None
+) -> None:
+    """In the child: load, index (and, given `overrides`, calibrate) the FAQ and write
+    it to `out` as pieces, or its problems as the only piece when it does not load."""
     try:
         faq = load_faq(path, default_locale)
     except FaqError as exc:
         pieces: Iterator[tuple[Any, ...]] = iter([("problems", exc.problems)])
     else:
-        pieces = _pieces(faq, MatchIndex(phrasings(faq), len(faq.entries)).tables)
+        index = MatchIndex(phrasings(faq), len(faq.entries))
+        pieces = _pieces(faq, index.tables)
+        if overrides is not None:
+            settings = calibrate(faq, overrides, index).settings
+            pieces = itertools.chain([("settings", settings)], pieces)
     for piece in pieces:
         data = pickle.dumps(piece, protocol=pickle.HIGHEST_PROTOCOL)
         out.write(_LENGTH.pack(len(data)))
@@ -114,11 +144,12 @@ def send(out: BinaryIO, path: Path, default_locale: str) -> None:
 
 
 def _pieces(faq: Faq, tables: Tables) -> Iterator[tuple[Any, ...]]:
-    """("entries", some entries), ("value", field, value), ("array", field, dtype,
-    shape) followed by ("fill", field, start, flat part), ("dict", field) followed by
-    ("update", field, items)."""
+    """("entries", some entries), ("small_talk", all of it), ("value", field, value),
+    ("array", field, dtype, shape) followed by ("fill", field, start, flat part),
+    ("dict", field) followed by ("update", field, items)."""
     for start in range(0, len(faq.entries), _PIECE_ENTRIES):
         yield ("entries", faq.entries[start : start + _PIECE_ENTRIES])
+    yield ("small_talk", faq.small_talk)
     for field in dataclasses.fields(Tables):
         value = getattr(tables, field.name)
         if isinstance(value, np.ndarray) and value.nbytes > _PIECE_BYTES:
@@ -159,4 +190,5 @@ async def retire(held: list[tuple[Faq, Matcher, int]]) -> None:
 
 
 if __name__ == "__main__":
-    send(sys.stdout.buffer, Path(sys.argv[1]), sys.argv[2])
+    fixed = Overrides(**json.loads(sys.argv[3])) if sys.argv[3] else None
+    send(sys.stdout.buffer, Path(sys.argv[1]), sys.argv[2], fixed)

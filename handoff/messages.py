@@ -10,7 +10,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import Conversation, Message
-from handoff.states import MessageKind
+from handoff.states import MessageKind, QuestionOutcome
 from handoff.storage import Db
 
 TABLE = cast(Table, Message.__table__)
@@ -24,14 +24,17 @@ def line(
     author: str,
     text: str,
     now: datetime,
+    outcome: QuestionOutcome | None = None,
 ) -> dict[str, Any]:
-    """One line of a conversation's transcript, as `write` takes it."""
+    """One line of a conversation's transcript, as `write` takes it (`outcome`: what
+    the bot did with it, when it was a question; may be set until it is written)."""
     return {
         "conversation_id": conversation_id,
         "ticket_id": ticket_id,
         "kind": kind,
         "author": author,
         "text": text,
+        "outcome": outcome,
         "created_at": now,
     }
 

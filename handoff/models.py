@@ -17,6 +17,7 @@ from handoff.states import (
     MessageKind,
     OutboxStatus,
     OutboxTarget,
+    QuestionOutcome,
     TicketPriority,
     TicketReason,
     TicketStatus,
@@ -26,6 +27,7 @@ E = TypeVar("E", bound=StrEnum)
 
 OPEN_TICKET = "status IN ('open', 'claimed')"
 OUTBOX_PENDING = "status = 'pending'"
+QUESTION = "outcome IS NOT NULL"
 # An outbox row's `ready_at` when it is new (ready at once, on any clock) and while it
 # waits behind an earlier row of its lane; stored as SQLAlchemy writes datetimes.
 OUTBOX_NEW = datetime(1970, 1, 1)
@@ -85,6 +87,7 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_created", "created_at"),
         # A double click or two processes cannot open a second ticket for a conversation.
         Index(
             "ux_tickets_one_open_per_conversation",
@@ -111,13 +114,26 @@ class Ticket(Base):
     rating: Mapped[int | None]
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
+    # The first agent reply relayed to the customer (first response time).
+    first_reply_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
 
 
 class Message(Base):
-    """The transcript: one line per message, by `MessageKind`."""
+    """The transcript: one line per message, by `MessageKind`.
+
+    A customer's line that was a question to the bot carries its `QuestionOutcome`; a
+    purge empties `text` and `author` and keeps the line, so the metrics stay."""
 
     __tablename__ = "messages"
+    __table_args__ = (
+        Index(
+            "ix_messages_questions",
+            "created_at",
+            sqlite_where=text(QUESTION),
+            postgresql_where=text(QUESTION),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
@@ -125,6 +141,7 @@ class Message(Base):
     kind: Mapped[MessageKind] = mapped_column(EnumText(MessageKind))
     author: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[QuestionOutcome | None] = mapped_column(EnumText(QuestionOutcome))
     created_at: Mapped[datetime]
 
 

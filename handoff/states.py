@@ -65,3 +65,12 @@ class InboxStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"  # gave up after repeated errors, kept for an operator
+
+
+class QuestionOutcome(StrEnum):
+    """What the bot did with a customer's question (the report's deflection figures)."""
+
+    ANSWERED = "answered"  # an FAQ answer
+    SUGGESTED = "suggested"  # "did you mean" with FAQ buttons
+    NONE = "none"  # no answer, no ticket
+    HANDED_OFF = "handed_off"  # a ticket was opened

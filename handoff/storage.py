@@ -21,11 +21,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from handoff import sqlite_inline
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant, the same in every supportbot process: the key of the migration lock.
 _MIGRATION_LOCK = 5_170_701
 
 
+READERS = 2  # SQLite connections for reads beside the one writer (see make_reader)
 INSERT_CHUNK = 50  # rows to an INSERT statement (so few statement shapes are cached)
 
 # What the query modules run statements on: a connection (the hot path) or a session.
@@ -45,13 +48,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_writer_pragmas(dbapi_connection: Any, record: Any) -> None:
+    """The writer runs on the event loop (handoff/sqlite_inline.py): it waits for another
+    process's lock only briefly and leaves checkpoints to `checkpoint`."""
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(sqlite_inline.LOCK_WAIT_SECONDS * 1000)}")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
 def make_engine(url: str, *, workers: int = 8) -> AsyncEngine:
     """The engine for `url`; a URL no async driver serves is a StorageError.
 
     SQLite writes one transaction at a time, and a writer that finds the file locked
     sleeps and polls (`busy_timeout`): connections competing for the lock waste most of
     their time asleep. So SQLite gets one connection, which callers wait for in turn,
-    in order, without polling. On PostgreSQL the pool holds a connection for each of
+    in order, without polling, and whose calls run on the event loop's thread
+    (handoff/sqlite_inline.py); reads that need no transaction use `make_reader`'s
+    connections. On PostgreSQL the pool holds a connection for each of
     `workers` conversations handled at once, plus a few for receiving, delivery and
     health checks; no round trip checks a connection before each use: a connection the
     server dropped fails its statement as an outage, is discarded, and the work is
@@ -59,9 +74,13 @@ def make_engine(url: str, *, workers: int = 8) -> AsyncEngine:
     try:
         if url.startswith("sqlite"):
             engine = create_async_engine(
-                url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=300
+                url,
+                async_creator=sqlite_inline.connect(make_url(url).database or ":memory:"),
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=300,
             )
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "connect", _sqlite_writer_pragmas)
             return engine
         return create_async_engine(url, pool_size=workers + 4, max_overflow=0)
     except (SQLAlchemyError, ImportError) as exc:
@@ -69,6 +88,36 @@ def make_engine(url: str, *, workers: int = 8) -> AsyncEngine:
             f"database {_shown(url)}: unusable URL ({_cause(exc)}); "
             "use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DATABASE"
         ) from exc
+
+
+def _sqlite_reader_pragmas(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def make_reader(url: str, writer: AsyncEngine) -> AsyncEngine:
+    """The engine for reads that need no write transaction (health checks, reports).
+
+    On SQLite the writer's one connection may be busy with a transaction, and in WAL
+    mode readers do not wait for writers: they get connections of their own, which
+    refuse to write. On PostgreSQL the writer's pool serves both.
+    """
+    if not url.startswith("sqlite"):
+        return writer
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, pool_size=READERS, max_overflow=0, pool_timeout=300
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_reader_pragmas)
+    return engine
+
+
+async def checkpoint(url: str, reader: AsyncEngine) -> None:
+    """SQLite: copy the write-ahead log into the database file, off the event loop (the
+    writer does not, see `make_engine`). Nothing to do on PostgreSQL."""
+    if url.startswith("sqlite"):
+        await sqlite_inline.checkpoint(reader)
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[Any]:

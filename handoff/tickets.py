@@ -169,6 +169,19 @@ async def rate(session: AsyncSession, ticket_id: int, rating: int) -> bool:
     return changed_one(result)
 
 
+async def replied(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """An agent's reply went to the customer: the first one sets the ticket's first
+    response time (a statement only for that first one)."""
+    if ticket.first_reply_at is not None:
+        return
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.first_reply_at.is_(None))
+        .values(first_reply_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _held_by(ticket_id: int, agent_id: str) -> ColumnElement[bool]:
     return and_(
         Ticket.id == ticket_id, Ticket.status == TicketStatus.CLAIMED, Ticket.agent_id == agent_id

@@ -115,6 +115,15 @@ class DiscordAdapter:
         if receiver is not None:
             await receiver.stop()
 
+    async def down_reason(self) -> str | None:
+        """Set once the gateway connection has ended for good (discord.py reconnects
+        by itself after anything else), for /healthz."""
+        connection = self._connection
+        if connection is None or not connection.done():
+            return None
+        failure = None if connection.cancelled() else connection.exception()
+        return f"the gateway connection ended ({type(failure).__name__ if failure else 'closed'})"
+
     def _require_client(self) -> SupportClient:
         if self._client is None:
             raise DeliveryError("discord: the adapter is not started")

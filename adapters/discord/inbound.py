@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from adapters.common import locale_hint
+from adapters.common import clean_event, locale_hint
 from adapters.discord.staff import Place, Rooms
 from bot.contract import Action, Inbound, Sender
 
@@ -21,7 +21,10 @@ def sender_of(user: discord.User | discord.Member, locale: discord.Locale | None
 
 
 class EventReader:
-    """Places events; looks a thread up over REST when the cache does not know it."""
+    """Places events; looks a thread up over REST when the cache does not know it.
+
+    Events come out cleaned (`clean_event`) here, not only when handed over: one the
+    core cannot take yet is written to the spool first."""
 
     def __init__(self, client: discord.Client, rooms: Rooms) -> None:
         self._client = client
@@ -54,7 +57,7 @@ class EventReader:
         if self._rooms.is_support_channel(place.chat_id):
             thread_id = str(message.id)
         reference = message.reference
-        return Inbound(
+        inbound = Inbound(
             platform=PLATFORM,
             chat_id=place.chat_id,
             thread_id=thread_id,
@@ -64,6 +67,7 @@ class EventReader:
             from_staff_room=place.staff_room and self._rooms.is_staff(message.author),
             reply_to=str(reference.message_id) if reference and reference.message_id else None,
         )
+        return clean_event(inbound)
 
     async def action(
         self, interaction: discord.Interaction[Any], action_id: str, value: str
@@ -78,7 +82,7 @@ class EventReader:
         if self._rooms.is_support_channel(place.chat_id):
             answered = message.reference.message_id if message.reference else None
             thread_id = str(answered) if answered else None
-        return Action(
+        action = Action(
             platform=PLATFORM,
             chat_id=place.chat_id,
             thread_id=thread_id,
@@ -89,6 +93,7 @@ class EventReader:
             from_staff_room=place.staff_room and self._rooms.is_staff(interaction.user),
             event_id=str(interaction.id),
         )
+        return clean_event(action)
 
     async def command(self, interaction: discord.Interaction[Any], text: str) -> Inbound | None:
         """An agent slash command as the text the core parses; None unless it was used by
@@ -100,7 +105,7 @@ class EventReader:
             return None
         if not self._rooms.is_staff(interaction.user):
             return None
-        return Inbound(
+        command = Inbound(
             platform=PLATFORM,
             chat_id=place.chat_id,
             thread_id=place.thread_id,
@@ -109,3 +114,4 @@ class EventReader:
             message_id=str(interaction.id),
             from_staff_room=True,
         )
+        return clean_event(command)

@@ -104,6 +104,13 @@ class SlackAdapter:
             await receiver.drain()
         await self._close_session()
 
+    async def down_reason(self) -> str | None:
+        """Set while the Socket Mode websocket is down, for /healthz."""
+        transport = self._transport
+        if isinstance(transport, SocketTransport) and not await transport.connected():
+            return "the Socket Mode connection is down"
+        return None
+
     async def send(self, out: Outbound) -> SentRef:
         _check_address(out.to)
         pieces = split_rich(out.text, self.max_text_length)

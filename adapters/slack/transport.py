@@ -64,6 +64,11 @@ class SocketTransport:
         if handler is not None:
             await handler.close_async()  # type: ignore[no-untyped-call]
 
+    async def connected(self) -> bool:
+        """Whether the websocket is up (False while the SDK reconnects)."""
+        handler = self._handler
+        return handler is not None and bool(await handler.client.is_connected())
+
 
 class HttpTransport:
     """The Events API: Bolt's aiohttp application served on `listen`:`port`."""

@@ -27,7 +27,13 @@ from adapters.telegram.receive import Receiver
 from adapters.telegram.render import neutralize_mentions, to_html
 from adapters.telegram.staff import StaffMembership, member_lookup
 from adapters.telegram.topics import Placement, Topics
-from adapters.telegram.transport import TelegramBot, Transport, build_bot, open_transport
+from adapters.telegram.transport import (
+    Polling,
+    TelegramBot,
+    Transport,
+    build_bot,
+    open_transport,
+)
 from bot.config import ConfigError, StaffSection, TelegramSection
 from bot.contract import Core, DeliveryError, Outbound, Rich, SentRef
 from bot.text import fit_for_edit, split_rich
@@ -82,6 +88,11 @@ class TelegramAdapter:
         finally:
             await bot.shutdown()
         log.info("telegram adapter stopped")
+
+    async def down_reason(self) -> str | None:
+        """Set while polling fails (a revoked token, no network), for /healthz."""
+        transport = self._transport
+        return transport.failing if isinstance(transport, Polling) else None
 
     async def send(self, out: Outbound) -> SentRef:
         bot = self._running_bot()

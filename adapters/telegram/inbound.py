@@ -54,9 +54,9 @@ def inbound_from(update: Update, origin: Origin) -> Inbound | None:
     """The Inbound for a new message, or None when the bot must ignore it (edits too).
 
     In the staff group a message counts as staff: Telegram delivers group messages only
-    from members. Customers' messages without text (stickers, photos) become text="",
-    so the core can tell them it reads text only; staff messages without text are not
-    relayed.
+    from members. A photo, video or file with a caption reads as its caption. Customers'
+    messages without either (stickers, a photo alone) become text="", so the core can
+    tell them it reads text only; staff messages without text are not relayed.
     """
     message = update.message
     if message is None or filters.StatusUpdate.ALL.check_update(update):
@@ -139,11 +139,13 @@ def action_from(query: CallbackQuery, origin: Origin, *, is_staff: bool) -> Acti
 
 
 def _command_for_us(message: Message, bot_username: str) -> str | None:
-    """The text, with "/cmd@thisbot" shortened to "/cmd"; None for "/cmd@otherbot"."""
-    text = message.text or ""
+    """The text (or caption), with "/cmd@thisbot" shortened to "/cmd"; None for
+    "/cmd@otherbot"."""
+    captioned = message.text is None
+    text = (message.caption if captioned else message.text) or ""
+    entities = message.caption_entities if captioned else message.entities
     starts_with_command = any(
-        entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
-        for entity in message.entities
+        entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0 for entity in entities
     )
     match = _COMMAND_TARGET.match(text) if starts_with_command else None
     if match is None:

@@ -109,6 +109,7 @@ class Polling:
         self._poll_timeout = poll_timeout
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
+        self.failing: str | None = None  # the last getUpdates failure, until one succeeds
 
     async def start(self) -> None:
         await self._bot.delete_webhook()
@@ -140,10 +141,11 @@ class Polling:
                 )
             except TelegramError as exc:
                 failures += 1
+                self.failing = f"getUpdates failed {failures} times ({type(exc).__name__})"
                 log.warning("getUpdates failed (%s); retry %d", exc.message, failures)
                 await asyncio.sleep(retry_delay(failures))
                 continue
-            failures = 0
+            failures, self.failing = 0, None
             for update in updates:
                 await self._take_until_stored(update)
                 self._offset = update.update_id + 1

@@ -6,13 +6,18 @@ import argparse
 from collections.abc import Sequence
 
 # The CLI assembles the program: bot/cli/ is the one place in bot/ that imports adapters.
-from bot.cli import db, faq, hours, run, shell
+from bot.cli import db, doctor, faq, hours, privacy, report, run, shell
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="supportbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="supportbot",
+        description="A customer-support bot for Slack, Discord and Telegram: answers from "
+        "an FAQ, hands the rest to your team.",
+        epilog="Run `supportbot COMMAND --help` for a command's options.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (shell, run, faq, hours, db):
+    for module in (shell, run, doctor, faq, hours, db, report, privacy):
         module.register(commands)
     return parser
 

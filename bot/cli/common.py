@@ -18,9 +18,10 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_or_exit(path: Path) -> Config:
+def load_or_exit(path: Path, *, for_shell: bool = False) -> Config:
+    """The configuration, or exit 2 with every problem of the file listed."""
     try:
-        return load_config(path)
+        return load_config(path, for_shell=for_shell)
     except ConfigError as exc:
         print(f"supportbot: configuration error:\n{exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -12,6 +12,7 @@ from typing import Any
 from bot.cli.common import add_config_option, load_or_exit
 from bot.faq_settings import match_settings
 from bot.text import clean_text
+from faq.calibrate import MIN_HELD_OUT, Calibration, Overrides, calibrate
 from faq.lint import lint_loaded
 from faq.loader import FaqError, load_faq
 from faq.matcher import Match, Matcher, Scored
@@ -28,7 +29,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     check = actions.add_parser(
         "check",
         help="report every problem of the FAQ as file:line: message",
-        description="Load and lint the FAQ: exit 1 and list the problems, or exit 0.",
+        description="Load and lint the FAQ: exit 1 and list the problems, or exit 0 and "
+        "print the thresholds in use (calibrated from the FAQ unless the config sets "
+        "them) with how they decide the FAQ's own phrasings, each held out in turn.",
     )
     check.add_argument(
         "path", nargs="?", type=Path, help="FAQ file or folder (default: the config's faq.path)"
@@ -40,7 +43,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "try",
         help="show how the bot would answer questions",
         description="Match each TEXT (or each line of stdin) against the FAQ with the "
-        "configured thresholds: decision, entry, score and runners-up.",
+        "thresholds in use (calibrated unless configured): decision, entry, score and "
+        "runners-up.",
     )
     try_.add_argument("--faq", type=Path, help="FAQ file or folder (default: the config's)")
     try_.add_argument("--json", action="store_true", help="print one JSON object per question")
@@ -52,19 +56,50 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run_check(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
     path: Path = args.path or config.faq.path
+    overrides = match_settings(config.faq)
     try:
         faq = load_faq(path, config.bot.default_locale)
     except FaqError as exc:
         problems = exc.problems
     else:
-        problems = lint_loaded(faq, match_settings(config.faq))
+        calibration = calibrate(faq, overrides)
+        problems = lint_loaded(faq, calibration.settings)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
         return 1
     print(f"{len(faq.entries)} entries OK")
+    print(_thresholds(calibration, overrides))
     return 0
+
+
+def _thresholds(calibration: Calibration, overrides: Overrides) -> str:
+    """The settings in use, which of them the config sets, and the expected shares."""
+    settings = calibration.settings
+
+    def shown(name: str, value: float) -> str:
+        source = "configured" if getattr(overrides, name) is not None else "calibrated"
+        return f"{name} {value:.1f} ({source})"
+
+    lines = [
+        "thresholds: "
+        + ", ".join(
+            shown(name, getattr(settings, name)) for name in ("answer", "suggest", "margin")
+        )
+    ]
+    if calibration.samples >= MIN_HELD_OUT:
+        lines.append(
+            f"own phrasings, each held out ({calibration.samples}): "
+            f"answered {calibration.answered:.0%} (right entry {calibration.right:.0%}), "
+            f"suggested {calibration.suggested:.0%}, none {calibration.none:.0%}"
+        )
+    else:
+        lines.append(
+            f"own phrasings: {calibration.samples} to hold out, too few to calibrate on;"
+            " add questions to the entries (answer and margin keep their defaults)"
+        )
+    return "\n".join(lines)
 
 
 def run_try(args: argparse.Namespace) -> int:
@@ -75,7 +110,7 @@ def run_try(args: argparse.Namespace) -> int:
     except FaqError as exc:
         print(f"supportbot: the FAQ does not load:\n{exc}", file=sys.stderr)
         return 1
-    settings = match_settings(config.faq)
+    settings = calibrate(faq, match_settings(config.faq)).settings
     matcher = Matcher(faq, settings)
     for text in _questions(args.text or sys.stdin):
         match = matcher.match(text)

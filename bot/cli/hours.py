@@ -76,7 +76,16 @@ def run(args: argparse.Namespace) -> int:
     if at.tzinfo is None:
         at = at.replace(tzinfo=hours.timezone)
     locale = resolve_locale(args.locale or config.bot.default_locale)
-    print("\n".join(describe(hours, at.astimezone(hours.timezone), locale)))
+    try:
+        lines = describe(hours, at.astimezone(hours.timezone), locale)
+    except OverflowError:
+        print(
+            f"supportbot: {at.isoformat()} is too close to the edge of the calendar"
+            " (years 1 to 9999) to look for the next opening or closing",
+            file=sys.stderr,
+        )
+        return 2
+    print("\n".join(lines))
     return 0
 
 

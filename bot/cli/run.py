@@ -9,11 +9,11 @@ import signal
 import sys
 from typing import Any
 
-from adapters.registry import enabled_adapters
+from adapters.registry import enabled_adapters, start_failure
 from bot import logs
 from bot.cli.common import add_config_option, load_or_exit
-from bot.config import ConfigError
-from bot.health import HealthServer
+from bot.config import Config, ConfigError
+from bot.health import HealthServer, degraded_when_stuck
 from bot.runtime import Runtime
 from faq.loader import FaqError
 from handoff.storage import StorageError
@@ -49,9 +49,30 @@ def run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(_serve(Runtime(config, adapters)))
     except (ConfigError, FaqError, StorageError) as exc:
-        print(f"supportbot: cannot start:\n{exc}", file=sys.stderr)
+        print(f"supportbot: cannot start:\n{logs.scrub(str(exc))}", file=sys.stderr)
+        return 1
+    except _StartFailed as failed:
+        print(f"supportbot: cannot start: {_reason(config, failed.cause)}", file=sys.stderr)
         return 1
     return 0
+
+
+class _StartFailed(Exception):
+    """An adapter (or another part) failed to start: `cause` says how."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _reason(config: Config, exc: Exception) -> str:
+    """One line, without a token: the platform's own explanation when it has one (a
+    rejected token, a missing intent), else the error (its traceback goes to the log)."""
+    known = start_failure(config, exc)
+    if known is not None:
+        return logs.scrub(known)
+    logger.error("start-up failed", exc_info=exc)
+    return logs.scrub(f"{type(exc).__name__}: {exc}".splitlines()[0])
 
 
 async def _serve(runtime: Runtime) -> None:
@@ -61,8 +82,16 @@ async def _serve(runtime: Runtime) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     section = runtime.config.health
-    health = HealthServer(runtime.health, section.listen, section.port)
-    await runtime.start()
+    report = degraded_when_stuck(runtime.health, runtime.adapters)
+    health = HealthServer(report, section.listen, section.port)
+    try:
+        await runtime.start()
+    except (ConfigError, FaqError, StorageError):
+        await runtime.stop()
+        raise
+    except Exception as exc:
+        await runtime.stop()
+        raise _StartFailed(exc) from exc
     if section.enabled:
         await health.start()
         logger.info("health endpoint on http://%s:%d/healthz", section.listen, health.port)

@@ -15,6 +15,8 @@ from bot.cli.common import add_config_option, load_or_exit
 from bot.config import Config
 from bot.contract import Sender
 from bot.runtime import Runtime
+from faq.loader import FaqError
+from handoff.storage import StorageError
 
 
 def register(commands: Any) -> None:
@@ -28,9 +30,13 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_or_exit(args.config)
+    config = load_or_exit(args.config, for_shell=True)
     customer = Sender("customer-1", args.name, args.locale)
-    return asyncio.run(chat(config, customer, sys.stdin, sys.stdout))
+    try:
+        return asyncio.run(chat(config, customer, sys.stdin, sys.stdout))
+    except (FaqError, StorageError) as exc:
+        print(f"supportbot: cannot start:\n{exc}", file=sys.stderr)
+        return 1
 
 
 async def chat(config: Config, customer: Sender, lines: TextIO, out: TextIO) -> int:

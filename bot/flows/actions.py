@@ -12,6 +12,7 @@ class ActionId(StrEnum):
     UNHELPFUL = "unhelpful"  # the answer did not help; value: the entry id
     RATE = "rate"  # the customer's 1-5 rating after a resolved ticket; value: "1".."5"
     CLAIM = "claim"  # an agent claims a ticket from its card; value: the ticket id
+    FORGET = "forget"  # the customer confirms deleting their data; value: "yes" or "no"
     # Not a button: the bot's own signal that a flooding customer stopped (bot/flood.py).
     RELEASE_HELD = "release_held"
 

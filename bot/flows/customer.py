@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot import language
 from bot.config import Config
 from bot.contract import Action, Button, Inbound, Rich, Sender, Span
+from bot.flows import forget
 from bot.flows.actions import ActionId
 from bot.flows.handoff import WITH_STAFF, HandoffFlow
 from bot.flows.turn import Turn
 from bot.i18n import Templates
+from bot.small_talk import Phrasebooks
 from bot.text import clean_text
-from faq.model import Entry
+from faq.model import Entry, SmallTalkKind
 from faq.store import FaqStore
 from handoff import conversations, messages, tickets
 from handoff.conversations import Activity, ConversationRow
-from handoff.states import ConversationState, MessageKind, TicketReason
+from handoff.states import ConversationState, MessageKind, QuestionOutcome, TicketReason
 
 # Longer than this, a message is not an FAQ question: it goes to a person whole.
 LONG_MESSAGE = 1500
@@ -34,6 +37,7 @@ class CustomerFlow:
     templates: Templates
     faq: FaqStore
     handoff: HandoffFlow
+    phrasebooks: Phrasebooks = field(default_factory=Phrasebooks, compare=False)
 
     async def on_message(self, turn: Turn, event: Inbound) -> None:
         conversation, activity = await self._conversation(turn, event)
@@ -43,6 +47,7 @@ class CustomerFlow:
                 conversation, self.templates.render("empty_message", conversation.locale)
             )
             return
+        self._follow_language(turn, conversation, event, text)
         if await self._flooding(turn, conversation, activity):
             turn.record(conversation, MessageKind.HELD, conversation.display_name, text)
             return
@@ -61,10 +66,45 @@ class CustomerFlow:
             )
             await self.handoff.start(turn, conversation, TicketReason.LONG_MESSAGE, text)
             return
-        if self.handoff.asks_for_human(text):
+        if forget.asks(self.templates, text, conversation.locale):
+            forget.offer(turn, self.templates, conversation)
+            return
+        phrasebook = self.phrasebooks.of(self.faq.faq.small_talk)
+        said = phrasebook.recognize(text, conversation.locale)
+        if said is not None:
+            own = phrasebook.reply(said, conversation.locale)
+            self._small_talk(turn, conversation, said, own)
+            return
+        if self.handoff.asks_for_human(text, conversation.locale):
             await self.handoff.start(turn, conversation, TicketReason.ASKED, text)
             return
         await self._answer(turn, conversation, text)
+
+    def _follow_language(
+        self, turn: Turn, conversation: ConversationRow, event: Inbound, text: str
+    ) -> None:
+        """The conversation's language follows the one the customer writes in
+        (bot/language.py). The platform's language (the app's display language) starts a
+        new conversation and counts as settled, as does one taken from earlier messages:
+        either changes only on clear evidence. It is a column of the conversation's row,
+        written (one statement) only in the turn that changes it."""
+        hinted = self.templates.supported(event.sender.locale) is not None
+        settled = hinted or conversation.created_at < turn.now
+        conversation.locale = language.follow(
+            text[:MATCH_CHARS], conversation.locale, settled=settled
+        )
+
+    def _small_talk(
+        self, turn: Turn, conversation: ConversationRow, kind: SmallTalkKind, own: str | None
+    ) -> None:
+        """A short friendly reply (`own`: the FAQ's, else the template); it neither counts
+        as a miss nor resets the count."""
+        locale = conversation.locale
+        reply = (
+            (Span(own),) if own is not None else self.templates.render(f"small_talk_{kind}", locale)
+        )
+        buttons = (self._human_button(locale),) if kind == SmallTalkKind.ARE_YOU_A_BOT else ()
+        turn.tell_customer(conversation, reply, buttons)
 
     async def on_action(self, turn: Turn, event: Action) -> None:
         conversation, _ = await self._conversation(turn, event)
@@ -135,17 +175,21 @@ class CustomerFlow:
     ) -> None:
         await self._release_held(turn, conversation)
 
+    async def _forget(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
+        await forget.answer(turn, self.templates, conversation, event.value)
+
     async def _not_staff(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         turn.say(event.address, self.templates.render("not_staff", conversation.locale))
 
     async def _conversation(
         self, turn: Turn, event: Inbound | Action
     ) -> tuple[ConversationRow, Activity]:
-        """The sender's conversation (new on first contact), following the thread they
-        write in and the language their platform reports; and what they wrote within the
-        rate limit's window."""
+        """The sender's conversation (new on first contact, in the language their platform
+        reports; `on_message` then follows the language they write in), following the
+        thread they write in; and what they wrote within the rate limit's window."""
         sender: Sender = event.sender
-        locale = self.templates.locale_for(sender.locale)
+        hint = self.templates.supported(sender.locale)
+        locale = hint or self.templates.default_locale
         conversation, activity = await conversations.arrive(
             turn.conn,
             platform=event.platform,
@@ -159,17 +203,16 @@ class CustomerFlow:
         )
         if isinstance(event, Inbound):
             conversation.thread_id = event.thread_id
-        if sender.locale:
-            conversation.locale = locale
         return turn.keep(conversation), activity
 
     async def _answer(self, turn: Turn, conversation: ConversationRow, text: str) -> None:
         locale = conversation.locale
         match = await self.faq.match(text[:MATCH_CHARS], locale)
         if match.decision == "answer" and match.entry is not None:
-            conversation.misses = 0
+            turn.settle(QuestionOutcome.ANSWERED)
             self._give_answer(turn, conversation, match.entry)
         elif match.decision == "suggest":
+            turn.settle(QuestionOutcome.SUGGESTED)
             buttons = tuple(
                 Button(_label(self._question(s.entry, locale)), ActionId.FAQ, s.entry.id)
                 for s in match.suggestions
@@ -194,12 +237,16 @@ class CustomerFlow:
         if conversation.misses >= self.config.faq.misses_before_handoff:
             await self.handoff.start(turn, conversation, reason, text)
             return
+        turn.settle(QuestionOutcome.NONE)
         locale = conversation.locale
         turn.tell_customer(
             conversation, self.templates.render(template, locale), (self._human_button(locale),)
         )
 
     def _give_answer(self, turn: Turn, conversation: ConversationRow, entry: Entry) -> None:
+        """An FAQ answer, in the conversation's language when the entry has one; the misses
+        before a handoff count again from zero (they count consecutive misses)."""
+        conversation.misses = 0
         locale = conversation.locale
         answer: Rich = (
             Span(entry.answer_for(locale, self.config.bot.default_locale)),
@@ -259,6 +306,7 @@ _ON_ACTION: dict[ActionId, ActionHandler] = {
     ActionId.HELPFUL: CustomerFlow._helped,
     ActionId.UNHELPFUL: CustomerFlow._did_not_help,
     ActionId.RATE: CustomerFlow._rated,
+    ActionId.FORGET: CustomerFlow._forget,
     ActionId.CLAIM: CustomerFlow._not_staff,
     ActionId.RELEASE_HELD: CustomerFlow._held_released,
 }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 
 from bot.config import Config
 from bot.contract import Button, Rich, Span
@@ -13,13 +15,22 @@ from bot.hours.datefmt import format_when, format_windows
 from bot.hours.schedule import SupportHours
 from bot.i18n import Templates
 from faq.normalize import normalize
-from handoff import messages, tickets
+from handoff import messages, metrics, tickets
 from handoff.conversations import ConversationRow
 from handoff.models import Ticket
-from handoff.states import ConversationState, TicketPriority, TicketReason, TicketStatus
+from handoff.states import (
+    ConversationState,
+    QuestionOutcome,
+    TicketPriority,
+    TicketReason,
+    TicketStatus,
+)
 
 TRANSCRIPT_LINES = 8
 TRANSCRIPT_LINE_CHARS = 300
+# The expected wait follows the first response times of this many recent tickets.
+WAIT_DAYS = 7
+WAIT_SAMPLE = 500
 # A conversation in one of these states is with the staff: it has a ticket in the queue.
 WITH_STAFF = frozenset({ConversationState.QUEUED, ConversationState.AGENT})
 CARD_STATUS = {
@@ -39,11 +50,12 @@ class HandoffFlow:
     def staff_locale(self) -> str:
         return self.config.bot.default_locale
 
-    def is_urgent(self, text: str) -> bool:
-        return _mentions_any(text, self.templates.words("urgent_keywords"))
+    def is_urgent(self, text: str, locale: str) -> bool:
+        return _mentions_any(text, self.templates.words("urgent_keywords", locale))
 
-    def asks_for_human(self, text: str) -> bool:
-        return _mentions_any(text, self.templates.words("human_keywords"))
+    def asks_for_human(self, text: str, locale: str) -> bool:
+        """Whether `text` asks for a person, in the words of `locale` or English."""
+        return _mentions_any(text, self.templates.words("human_keywords", locale))
 
     async def start(
         self, turn: Turn, conversation: ConversationRow, reason: TicketReason, text: str
@@ -61,6 +73,7 @@ class HandoffFlow:
             turn.session, conversation.platform, conversation.user_id
         )
         if already_open >= self.config.limits.open_tickets:
+            turn.settle(QuestionOutcome.NONE)
             turn.tell_customer(
                 conversation,
                 self.templates.render("too_many_tickets", conversation.locale, count=already_open),
@@ -70,11 +83,16 @@ class HandoffFlow:
             turn.session,
             conversation,
             reason=reason,
-            priority=TicketPriority.HIGH if self.is_urgent(text) else TicketPriority.NORMAL,
+            priority=(
+                TicketPriority.HIGH
+                if self.is_urgent(text, conversation.locale)
+                else TicketPriority.NORMAL
+            ),
             staff_platform=self.config.staff.platform,
             staff_chat_id=self.config.staff.chat_id,
             now=turn.now,
         )
+        turn.settle(QuestionOutcome.HANDED_OFF)
         turn.tell_customer(conversation, await self._notice(turn, conversation, ticket))
         card_text, buttons = await self.card(turn, ticket, conversation)
         title = f"#{ticket.id} {conversation.display_name}"[:100]
@@ -85,7 +103,7 @@ class HandoffFlow:
         aware_now = turn.aware_now
         if self.hours.is_open(aware_now):
             position = await tickets.queue_position(turn.session, ticket)
-            wait = math.ceil(position * self.config.staff.minutes_per_ticket)
+            wait = max(1, math.ceil(position * await self.minutes_per_ticket(turn)))
             return self.templates.render(
                 "handoff_online", locale, ticket=ticket.id, position=position, wait=wait
             )
@@ -100,6 +118,22 @@ class HandoffFlow:
             hours=format_windows(windows, locale),
             back=format_when(opening, locale, aware_now.astimezone(self.hours.timezone)),
         )
+
+    async def minutes_per_ticket(self, turn: Turn) -> float:
+        """The median first response time, in minutes, of tickets opened within support
+        hours in the last `WAIT_DAYS` days; the configured `minutes_per_ticket` until
+        there is one."""
+        answered = await metrics.first_responses(
+            turn.conn, since=turn.now - timedelta(days=WAIT_DAYS), limit=WAIT_SAMPLE
+        )
+        waits = [
+            (replied - opened).total_seconds() / 60
+            for opened, replied in answered
+            if self.hours.is_open(opened.replace(tzinfo=UTC))
+        ]
+        if not waits:
+            return self.config.staff.minutes_per_ticket
+        return statistics.median(waits)
 
     async def card(
         self, turn: Turn, ticket: Ticket, conversation: ConversationRow

@@ -171,6 +171,7 @@ class StaffFlow:
             ),
         )
         turn.record(conversation, MessageKind.AGENT, agent.display_name, text)
+        await tickets.replied(turn.session, ticket, turn.now)
 
     async def _note(self, turn: Turn, ticket: Ticket, agent: Sender, text: str) -> None:
         conversation = await turn.conversation(ticket.conversation_id)

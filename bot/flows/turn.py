@@ -24,7 +24,7 @@ from bot.outbox_codec import encode
 from handoff import conversations, messages, outbox
 from handoff.conversations import ConversationRow
 from handoff.models import Ticket
-from handoff.states import MessageKind, OutboxTarget
+from handoff.states import MessageKind, OutboxTarget, QuestionOutcome
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Turn:
     _outbox: list[dict[str, Any]] = field(default_factory=list, init=False)
     _conversations: list[ConversationRow] = field(default_factory=list, init=False)
     _written: list[int] = field(default_factory=list, init=False)
+    _question: dict[str, Any] | None = field(default=None, init=False)
 
     @property
     def aware_now(self) -> datetime:
@@ -102,16 +103,25 @@ class Turn:
     def record(
         self, conversation: ConversationRow, kind: MessageKind, author: str, text: str
     ) -> None:
-        self._lines.append(
-            messages.line(
-                conversation_id=conversation.id,
-                ticket_id=conversation.ticket_id,
-                kind=kind,
-                author=author,
-                text=text,
-                now=self.now,
-            )
+        entry = messages.line(
+            conversation_id=conversation.id,
+            ticket_id=conversation.ticket_id,
+            kind=kind,
+            author=author,
+            text=text,
+            now=self.now,
         )
+        self._lines.append(entry)
+        if kind == MessageKind.CUSTOMER:
+            self._question = entry
+
+    def settle(self, outcome: QuestionOutcome) -> None:
+        """What the bot did with the customer's message of this turn, a question: kept on
+        its transcript line (no statement of its own). Once per turn; a turn without a
+        customer line (a button press), or whose line is already written, keeps nothing."""
+        if self._question is not None:
+            self._question["outcome"] = outcome
+            self._question = None
 
     async def write(self) -> None:
         """Write what the turn has collected so far (before reading it back)."""
@@ -120,6 +130,7 @@ class Turn:
         for conversation in self._conversations:
             await conversations.save(self.conn, conversation)
         lines, self._lines = self._lines, []
+        self._question = None
         await messages.write(self.conn, lines)
         rows, self._outbox = self._outbox, []
         self._written += await outbox.write(self.conn, rows)

@@ -50,6 +50,8 @@ _ROUTES: list[tuple[str, str, str]] = [
     ("GET", r"/users/@me", "get_current_user"),
     ("GET", r"/oauth2/applications/@me", "get_current_application"),
     ("GET", r"/gateway/bot", "get_gateway_bot"),
+    ("GET", r"/guilds/(?P<guild_id>\d+)/roles", "get_roles"),
+    ("GET", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)", "get_member"),
     ("GET", r"/channels/(?P<channel_id>\d+)", "get_channel"),
     ("GET", r"/channels/(?P<channel_id>\d+)/messages", "get_channel_messages"),
     ("POST", r"/channels/(?P<channel_id>\d+)/messages", "create_message"),
@@ -115,6 +117,15 @@ class FakeDiscord(LocalServer):
         self.dm_channels: dict[int, Payload] = {}
         self.nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id
         self.identified = 0
+        # The application's flags (GET /oauth2/applications/@me): the privileged intents
+        # switched on in the Developer Portal, e.g. 1 << 19 for Message Content.
+        self.application_flags = 0
+        # The permissions of the role Discord gives the bot when it is invited (GET
+        # /guilds/{id}/roles and /members/{bot}; not part of GUILD_CREATE here), and the
+        # staff channel's permission overwrites (GET /channels/{id}).
+        self.bot_role_id = 1_200_000_000_000_000_001  # outside new_id()'s range
+        self.bot_permissions = 0
+        self.staff_overwrites: list[Payload] = []
         self._failures: FailurePlan[_Failure] = FailurePlan()
         self._sockets: set[web.WebSocketResponse] = set()
         self._sequence = itertools.count(1)
@@ -253,7 +264,7 @@ class FakeDiscord(LocalServer):
                 "bot_require_code_grant": False,
                 "owner": self.user(self.new_id(), "owner"),
                 "verify_key": "0" * 64,
-                "flags": 0,
+                "flags": self.application_flags,
             }
         )
 
@@ -261,10 +272,32 @@ class FakeDiscord(LocalServer):
         limits = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
         return self._json({"url": self.gateway_url, "shards": 1, "session_start_limit": limits})
 
+    async def _on_get_roles(self, call: Call) -> web.Response:
+        if int(call.params["guild_id"]) != self.guild_id:
+            return self._json({"message": "Unknown Guild", "code": 10004}, 404)
+        bot_role = {
+            "id": str(self.bot_role_id),
+            "name": "supportbot",
+            "permissions": str(self.bot_permissions),
+            "position": 1,
+            "managed": True,
+        }
+        return self._json([*self.guild()["roles"], bot_role])
+
+    async def _on_get_member(self, call: Call) -> web.Response:
+        if int(call.params["guild_id"]) != self.guild_id or call.params["user_id"] != str(
+            self.bot_id
+        ):
+            return self._json({"message": "Unknown Member", "code": 10007}, 404)
+        member = self.member(self.bot_user(), staff=False)
+        return self._json(member | {"roles": [str(self.bot_role_id)]})
+
     async def _on_get_channel(self, call: Call) -> web.Response:
         channel = self.channel(int(call.params["channel_id"]))
         if channel is None:
             return self._json({"message": "Unknown Channel", "code": 10003}, 404)
+        if channel["id"] == str(self.staff_channel_id):
+            channel = channel | {"permission_overwrites": self.staff_overwrites}
         return self._json(channel)
 
     async def _on_get_channel_messages(self, call: Call) -> web.Response:
@@ -419,6 +452,12 @@ class FakeDiscord(LocalServer):
                 await self._send(socket, event, data)
             except ConnectionError:
                 self._sockets.discard(socket)
+
+    async def close_gateway(self, code: int) -> None:
+        """Close every gateway connection with `code`, as Discord does (4014: a
+        privileged intent the application may not use; 4004: the token was reset)."""
+        for socket in list(self._sockets):
+            await socket.close(code=code)
 
     async def write(self, message: Payload) -> None:
         """Someone writes `message`: it joins its channel's history, and a connected bot

@@ -28,6 +28,9 @@ libraries end to end:
   record every delivery attempt.
 - Inbound traffic for HTTP mode can also be built here and signed with
   `signed_headers`.
+- `conversations.info` answers for the channels `add_channel` made (is the app a
+  member); with `scopes` set, every answer to the bot token carries them in the
+  `x-oauth-scopes` header, as Slack's do.
 
 Messages the bot posts are kept, so `press(...)` can build a real `block_actions`
 payload for a button of a message the bot sent.
@@ -130,6 +133,10 @@ class FakeSlack(LocalServer):
         self.messages: dict[tuple[str, str], _Message] = {}
         self.acks: dict[str, dict[str, Any]] = {}
         self.members_page_size = members_page_size
+        # Channels `conversations.info` knows: id -> {"name", "is_member", "is_private"}.
+        self.channels: dict[str, dict[str, Any]] = {}
+        # The bot token's scopes, sent in every answer's x-oauth-scopes header when set.
+        self.scopes: list[str] | None = None
         self._failures: FailurePlan[_Failure] = FailurePlan()
         self._sockets: list[web.WebSocketResponse] = []
         self._round_robin = itertools.count()
@@ -167,6 +174,17 @@ class FakeSlack(LocalServer):
             "locale": locale,
             "profile": {"display_name": display_name, "real_name": name.title()},
         }
+
+    def add_channel(
+        self, channel_id: str, name: str, *, member: bool = True, private: bool = False
+    ) -> None:
+        """A channel `conversations.info` answers for; `member`: the app is in it."""
+        self.channels[channel_id] = {"name": name, "is_member": member, "is_private": private}
+
+    async def drop_connections(self) -> None:
+        """Close every Socket Mode connection (the client then asks for a new one)."""
+        for ws in list(self._sockets):
+            await ws.close()
 
     def fail_next(
         self,
@@ -546,6 +564,8 @@ class FakeSlack(LocalServer):
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         answer: dict[str, Any] = handler(args)
+        if self.scopes is not None and expected == BOT_TOKEN:
+            return 200, answer, {"x-oauth-scopes": ",".join(self.scopes)}
         return 200, answer, {}
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -609,6 +629,23 @@ class FakeSlack(LocalServer):
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        known = self.channels.get(channel)
+        if known is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": known["name"],
+                "is_channel": not known["is_private"],
+                "is_group": known["is_private"],
+                "is_private": known["is_private"],
+                "is_member": known["is_member"],
+            },
+        }
 
     def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))

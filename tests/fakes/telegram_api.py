@@ -111,6 +111,7 @@ class _Chat:
     members: dict[int, str] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
     blocked: bool = False
+    rights: dict[int, set[str]] = field(default_factory=dict)  # admins' extra rights
 
 
 class ApiError(Exception):
@@ -197,6 +198,8 @@ class FakeTelegramApi(LocalServer):
         super().__init__(shutdown_timeout=0.1)
         self.token = token
         self.bot_user = FakeUser(BOT_ID, "Support", username=BOT_USERNAME, is_bot=True)
+        # getMe's can_read_all_group_messages: the bot's privacy mode is off (BotFather).
+        self.privacy_off = False
         self._log: CallLog[ApiCall] = CallLog()
         self.calls = self._log.calls
         self.webhook: dict[str, str] = {}
@@ -242,6 +245,10 @@ class FakeTelegramApi(LocalServer):
         if forum:
             data["is_forum"] = True
         self._chats[chat_id] = _Chat(data, members=dict(members or {}))
+
+    def grant(self, chat_id: int, user_id: int, *rights: str) -> None:
+        """Give an administrator of `chat_id` admin rights (e.g. "can_manage_topics")."""
+        self._chats[chat_id].rights.setdefault(user_id, set()).update(rights)
 
     def add_private_chat(self, user: FakeUser) -> None:
         data = {"id": user.id, "type": "private", "first_name": user.first_name}
@@ -491,7 +498,11 @@ class FakeTelegramApi(LocalServer):
     # -- Bot API methods ---------------------------------------------------------
 
     async def _api_getMe(self, params: dict[str, str]) -> dict[str, Any]:
-        return {**self.bot_user.to_dict(), "can_join_groups": True}
+        return {
+            **self.bot_user.to_dict(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": self.privacy_off,
+        }
 
     async def _api_deleteWebhook(self, params: dict[str, str]) -> bool:
         self.webhook = {}
@@ -621,6 +632,8 @@ class FakeTelegramApi(LocalServer):
                 "can_delete_stories",
             ):
                 member[right] = False
+            for right in chat.rights.get(user_id, set()):
+                member[right] = True
         elif status == "kicked":
             member["until_date"] = 0
         return member

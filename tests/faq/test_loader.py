@@ -236,7 +236,7 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
     [
         ("- id: a\n", ":1: the top level must be a mapping with an `entries` list"),
         ("just text\n", ":1: the top level must be a mapping with an `entries` list"),
-        ("faq:\n  - id: a\n", ':1: unknown key "faq" (expected: entries)'),
+        ("faq:\n  - id: a\n", ':1: unknown key "faq" (expected: entries, small_talk)'),
         ("entries: {id: a}\n", ":1: `entries` must be a list"),
         ("# nothing yet\n", ":1: the file is empty; expected a mapping with `entries`"),
     ],
@@ -249,7 +249,7 @@ def test_top_level_shape_is_checked(tmp_path: Path, text: str, expected: str) ->
 def test_missing_entries_is_an_error(tmp_path: Path) -> None:
     file = write(tmp_path / "faq.yaml", "# the entries key is missing\nother: 1\n")
     assert problems_of(file) == [
-        f'{file}:2: unknown key "other" (expected: entries)',
+        f'{file}:2: unknown key "other" (expected: entries, small_talk)',
         f"{file}:2: missing `entries` (the list of FAQ entries)",
     ]
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import io
 import logging
 import sys
@@ -12,10 +13,8 @@ import pytest
 
 import faq.reload
 from faq.loader import FaqError, load_faq
-from faq.match_index import MatchIndex
 from faq.matcher import Matcher, MatchSettings
-from faq.model import Faq
-from faq.reload import ReloadFailed, load_elsewhere, receive, retire, send
+from faq.reload import Loaded, ReloadFailed, load_elsewhere, receive, retire, send
 from faq.store import FaqStore
 
 FAQ = """
@@ -53,7 +52,7 @@ def same(mine: object, theirs: object) -> bool:
     return mine == theirs
 
 
-async def through_a_pipe(path: Path) -> tuple[Faq, MatchIndex]:
+async def through_a_pipe(path: Path) -> Loaded:
     """send() into memory, receive() from a stream fed with those bytes."""
     out = io.BytesIO()
     send(out, path, "en")
@@ -71,7 +70,7 @@ async def test_pieces_rebuild_the_same_faq_and_index(
     monkeypatch.setattr(faq.reload, "_PIECE_ITEMS", 3)
     monkeypatch.setattr(faq.reload, "_PIECE_ENTRIES", 2)
     path = write(tmp_path)
-    received, index = await through_a_pipe(path)
+    received, index, _settings = await through_a_pipe(path)
     loaded = load_faq(path)
     assert received == loaded
     here = Matcher(loaded, MatchSettings())
@@ -90,7 +89,7 @@ async def test_a_faq_that_does_not_load_comes_back_as_its_problems(tmp_path: Pat
 
 async def test_the_child_process_loads_and_reports(tmp_path: Path) -> None:
     path = write(tmp_path)
-    loaded, index = await load_elsewhere(path, "en")
+    loaded, index, _settings = await load_elsewhere(path, "en")
     assert loaded == load_faq(path)
     found = Matcher(loaded, MatchSettings(), index).match("I forgot my password").entry
     assert found is not None
@@ -118,6 +117,20 @@ async def test_retire_lets_go_of_everything(tmp_path: Path) -> None:
     del loaded, matcher
     await retire(held)
     assert held == []
+
+
+async def test_a_reloaded_faq_is_kept_out_of_the_collectors_walks(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    store = FaqStore(path, MatchSettings())
+    write(tmp_path, FAQ.replace("Two days.", "Three days."))
+    try:
+        assert await store.reload_elsewhere() is True
+        served = store.faq.entries[0]
+        walked = gc.get_objects()
+    finally:
+        gc.unfreeze()
+    assert gc.is_tracked(served)
+    assert not any(found is served for found in walked)
 
 
 async def test_store_reloads_through_the_child(

@@ -16,7 +16,15 @@ from sqlalchemy.engine import Connection
 
 from handoff.conversations import arrive
 from handoff.models import Base, Conversation
-from handoff.storage import MIGRATIONS, StorageError, make_engine, make_sessions, upgrade
+from handoff.storage import (
+    MIGRATIONS,
+    StorageError,
+    checkpoint,
+    make_engine,
+    make_reader,
+    make_sessions,
+    upgrade,
+)
 
 TABLES = {
     "alembic_version",
@@ -86,12 +94,92 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> No
             journal = await connection.scalar(text("PRAGMA journal_mode"))
             busy_ms = await connection.scalar(text("PRAGMA busy_timeout"))
             foreign_keys = await connection.scalar(text("PRAGMA foreign_keys"))
+            autocheckpoint = await connection.scalar(text("PRAGMA wal_autocheckpoint"))
     finally:
         await engine.dispose()
 
-    assert (journal, busy_ms, foreign_keys) == ("wal", 30000, 1)
+    # The writer runs on the event loop: it waits for another process's lock only briefly
+    # and leaves checkpoints (which sync the disk) to `checkpoint`, in a thread.
+    assert (journal, busy_ms, foreign_keys, autocheckpoint) == ("wal", 200, 1, 0)
     header = (tmp_path / "bot.db").read_bytes()[:20]
     assert header[18:20] == b"\x02\x02"  # the file itself is marked WAL for every opener
+
+
+async def test_sqlite_readers_answer_while_the_writer_holds_a_transaction(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    writer = make_engine(url)
+    reader = make_reader(url, writer)
+    try:
+        await upgrade(writer)
+        async with writer.connect() as writing, writing.begin():
+            await arrive(
+                writing,
+                platform="slack",
+                chat_id="D1",
+                user_id="U1",
+                display_name="Ann",
+                locale="en",
+                now=NOW,
+                since=NOW,
+            )
+            # The writer's only connection is taken and its transaction is open: a read
+            # through the writer would wait; the reader sees the last committed state.
+            async with reader.connect() as reading:
+                seen = await asyncio.wait_for(
+                    reading.scalar(select(func.count()).select_from(Conversation)), 5
+                )
+                with pytest.raises(Exception, match="readonly"):
+                    await reading.execute(text("DELETE FROM conversations"))
+    finally:
+        await reader.dispose()
+        await writer.dispose()
+
+    assert seen == 0
+    assert reader is not writer
+
+
+async def test_the_sqlite_writer_runs_on_the_loops_thread(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    threads = threading.active_count()
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(text("SELECT 41 + 1"))
+            during = threading.active_count()
+    finally:
+        await engine.dispose()
+
+    assert found == 42
+    assert during == threads
+
+
+def pages_in_file(path: Path) -> int:
+    """The database size in the main file's header (the write-ahead log not counted)."""
+    return int.from_bytes(path.read_bytes()[28:32], "big")
+
+
+async def test_a_checkpoint_copies_the_log_into_the_file(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    writer = make_engine(url)
+    reader = make_reader(url, writer)
+    try:
+        await upgrade(writer)
+        before = pages_in_file(tmp_path / "bot.db")
+        await checkpoint(url, reader)
+        after = pages_in_file(tmp_path / "bot.db")
+    finally:
+        await reader.dispose()
+        await writer.dispose()
+
+    assert before <= 1
+    assert after > 5
+
+
+async def test_postgresql_reads_share_the_writers_pool(postgres_url: str) -> None:
+    writer = make_engine(postgres_url)
+    try:
+        assert make_reader(postgres_url, writer) is writer
+    finally:
+        await writer.dispose()
 
 
 # --- errors name the database and the cause ----------------------------------------------

@@ -13,8 +13,11 @@ import pytest
 from bot.cli import main
 from bot.config import FaqSection, Thresholds
 from bot.faq_settings import match_settings
-from faq.matcher import MatchSettings
+from faq.calibrate import Overrides, calibrate
+from faq.loader import load_faq
 from tests.conftest import REPO
+
+GERMAN = REPO / "tests" / "faq" / "fixtures" / "de_shop.yaml"
 
 FAQ = """
 entries:
@@ -49,15 +52,59 @@ def config(tmp_path: Path) -> Path:
     return write_config(tmp_path, "supportbot.yaml")
 
 
+@pytest.fixture
+def suggest(config: Path) -> float:
+    """The suggest threshold calibrated for FAQ (its answer and margin keep the
+    defaults: it has too few questions to hold out)."""
+    return calibrate(load_faq(config.parent / "faq")).settings.suggest
+
+
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
 def test_check_uses_the_configured_faq_path(
-    config: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, suggest: float, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["faq", "check", "--config", str(config)]) == 0
-    assert capsys.readouterr().out == "4 entries OK\n"
+    assert capsys.readouterr().out.splitlines() == [
+        "4 entries OK",
+        f"thresholds: answer 60.0 (calibrated), suggest {suggest:.1f} (calibrated),"
+        " margin 4.0 (calibrated)",
+        "own phrasings: 1 to hold out, too few to calibrate on; add questions to the"
+        " entries (answer and margin keep their defaults)",
+    ]
+
+
+def test_check_prints_the_calibrated_thresholds_and_expected_shares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "de.yaml"
+    config.write_text(f"bot: {{default_locale: de}}\nfaq: {{path: {GERMAN}}}\n", encoding="utf-8")
+    calibration = calibrate(load_faq(GERMAN, "de"))
+    settings = calibration.settings
+    assert main(["faq", "check", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "9 entries OK",
+        f"thresholds: answer {settings.answer:.1f} (calibrated), suggest"
+        f" {settings.suggest:.1f} (calibrated), margin {settings.margin:.1f} (calibrated)",
+        f"own phrasings, each held out ({calibration.samples}): answered"
+        f" {calibration.answered:.0%} (right entry {calibration.right:.0%}), suggested"
+        f" {calibration.suggested:.0%}, none {calibration.none:.0%}",
+    ]
+    assert calibration.samples >= 30
+
+
+def test_check_names_the_thresholds_the_config_sets(
+    tmp_path: Path, config: Path, suggest: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partly = write_config(tmp_path, "partly.yaml", "{answer: 70, margin: 5}")
+    assert main(["faq", "check", "--config", str(partly)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == (
+        f"thresholds: answer 70.0 (configured), suggest {suggest:.1f} (calibrated),"
+        " margin 5.0 (configured)"
+    )
 
 
 def test_check_lists_problems_as_file_line_message(
@@ -109,8 +156,11 @@ def test_the_example_faq_passes_check_with_the_example_config(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["faq", "check", "--config", str(REPO / "config.example.yaml")]) == 0
-    count = int(capsys.readouterr().out.removesuffix(" entries OK\n"))
-    assert count >= 30
+    first, thresholds, shares = capsys.readouterr().out.splitlines()
+    assert int(first.removesuffix(" entries OK")) >= 30
+    assert thresholds.startswith("thresholds: answer ")
+    assert thresholds.count("(calibrated)") == 3
+    assert shares.startswith("own phrasings, each held out (")
 
 
 def test_try_shows_decision_entry_score_and_runners_up(
@@ -127,7 +177,10 @@ def test_try_shows_decision_entry_score_and_runners_up(
 
 
 def test_try_json_reads_stdin_one_question_per_line(
-    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    config: Path,
+    suggest: float,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("Can I pay with PayPal?\n\n  \nzzzz qqqq\n"))
     assert main(["faq", "try", "--json", "--config", str(config)]) == 0
@@ -138,7 +191,7 @@ def test_try_json_reads_stdin_one_question_per_line(
     for runner in first["suggestions"]:
         assert set(runner) == {"entry", "score"}
         assert runner["entry"] != "payment"
-        assert 40 <= runner["score"] < 100
+        assert suggest <= runner["score"] < 100
     assert second["text"] == "zzzz qqqq"
     assert second["decision"] == "none"
     assert second["entry"] is None
@@ -187,9 +240,8 @@ def test_a_missing_config_exits_with_code_2(
 
 def test_match_settings_come_from_the_faq_section() -> None:
     section = FaqSection(thresholds=Thresholds(answer=80, suggest=50, margin=7), max_suggestions=5)
-    assert match_settings(section) == MatchSettings(
-        answer=80, suggest=50, margin=7, max_suggestions=5
-    )
+    assert match_settings(section) == Overrides(answer=80, suggest=50, margin=7, max_suggestions=5)
+    assert match_settings(FaqSection()) == Overrides()
 
 
 def test_the_console_script_answers_json_from_stdin(config: Path) -> None:

@@ -30,8 +30,10 @@ def _config(tmp_path: Path, text: str) -> str:
 def test_an_enabled_platform_without_its_token(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _config(tmp_path, "telegram: {enabled: true}\n")
-    assert main(["run", "--config", config]) == 2
+    config = _config(tmp_path, "telegram: {enabled: true}\nstaff: {platform: telegram}\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--config", config])
+    assert exit_.value.code == 2
     assert "telegram.token: required" in capsys.readouterr().err
 
 
@@ -40,6 +42,7 @@ def test_a_missing_faq(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         tmp_path,
         f"faq: {{path: {tmp_path / 'nowhere'}}}\n"
         "telegram: {enabled: true, token: '123:abc', api_base_url: 'http://127.0.0.1:1'}\n"
+        "staff: {platform: telegram, chat_id: '-100'}\n"
         f"database: {{url: 'sqlite+aiosqlite:///{tmp_path / 'x.db'}'}}\n",
     )
     assert main(["run", "--config", config]) == 1

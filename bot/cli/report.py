@@ -1,0 +1,81 @@
+"""`supportbot report`: questions, deflection, tickets, first response and resolution
+times (in and outside support hours), CSAT, per agent and per platform; as text, JSON
+or one self-contained HTML page with charts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date, datetime, time
+from typing import Any
+
+from bot.cli.common import add_config_option, load_or_exit
+from bot.config import Config, ConfigError
+from bot.hours.schedule import SupportHours
+from bot.report import html, json_format, text
+from bot.report.load import make_report
+from handoff.storage import StorageError, make_engine, upgrade
+
+RENDER = {"text": text.render, "json": json_format.render, "html": html.render}
+
+
+def register(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "report", help="support figures: deflection, response times, CSAT", description=__doc__
+    )
+    parser.add_argument(
+        "--since",
+        type=_since,
+        metavar="DATE",
+        help="from this day (YYYY-MM-DD, support-zone midnight) or ISO 8601 moment;"
+        " default: everything",
+    )
+    parser.add_argument("--format", choices=sorted(RENDER), default="text")
+    add_config_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    try:
+        hours = SupportHours.from_config(config.hours)
+    except ConfigError as exc:
+        print(f"supportbot: configuration error:\n{args.config}: {exc}", file=sys.stderr)
+        return 2
+    since: datetime | None = args.since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=hours.timezone)
+    try:
+        page = asyncio.run(_report(config, hours, since, args.format))
+    except StorageError as exc:
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(page)
+    return 0
+
+
+async def _report(config: Config, hours: SupportHours, since: datetime | None, form: str) -> str:
+    engine = make_engine(config.database.url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            report = await make_report(
+                connection, hours, since=since, until=datetime.now(hours.timezone)
+            )
+    finally:
+        await engine.dispose()
+    return RENDER[form](report)
+
+
+def _since(value: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(value), time())
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'"{value}" is not a date (YYYY-MM-DD) or ISO 8601 moment'
+        ) from None

@@ -1,0 +1,1 @@
+"""`supportbot report`: the support team's figures, as text, JSON or one HTML page."""
