@@ -1,4 +1,5 @@
-"""What several subcommands share: the --config option and loading it with a clear error."""
+"""What several subcommands share: the --config option and loading it (and the support
+hours it sets) with a clear error."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.hours.schedule import SupportHours
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -24,4 +26,13 @@ def load_or_exit(path: Path, *, for_shell: bool = False) -> Config:
         return load_config(path, for_shell=for_shell)
     except ConfigError as exc:
         print(f"supportbot: configuration error:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def hours_or_exit(config: Config, path: Path) -> SupportHours:
+    """The configured support hours, or exit 2 naming the problem."""
+    try:
+        return SupportHours.from_config(config.hours)
+    except ConfigError as exc:
+        print(f"supportbot: configuration error:\n{path}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

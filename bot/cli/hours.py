@@ -7,8 +7,7 @@ import argparse
 import sys
 from datetime import datetime
 
-from bot.cli.common import add_config_option, load_or_exit
-from bot.config import ConfigError
+from bot.cli.common import add_config_option, hours_or_exit, load_or_exit
 from bot.hours.datefmt import (
     format_date,
     format_time,
@@ -67,11 +66,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
-    try:
-        hours = SupportHours.from_config(config.hours)
-    except ConfigError as exc:
-        print(f"supportbot: configuration error:\n{args.config}: {exc}", file=sys.stderr)
-        return 2
+    hours = hours_or_exit(config, args.config)
     at: datetime = args.at or datetime.now(hours.timezone)
     if at.tzinfo is None:
         at = at.replace(tzinfo=hours.timezone)

@@ -10,8 +10,8 @@ import sys
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.cli.common import add_config_option, load_or_exit
-from bot.config import Config, ConfigError
+from bot.cli.common import add_config_option, hours_or_exit, load_or_exit
+from bot.config import Config
 from bot.hours.schedule import SupportHours
 from bot.report import html, json_format, text
 from bot.report.load import make_report
@@ -38,11 +38,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
-    try:
-        hours = SupportHours.from_config(config.hours)
-    except ConfigError as exc:
-        print(f"supportbot: configuration error:\n{args.config}: {exc}", file=sys.stderr)
-        return 2
+    hours = hours_or_exit(config, args.config)
     since: datetime | None = args.since
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=hours.timezone)

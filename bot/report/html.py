@@ -8,9 +8,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.report.figures import Report, Spread, Times
+from bot.report.figures import Report, Times
 from bot.report.svg import Series, bar_chart
-from bot.report.wording import average, bucket_label, duration, moment, share
+from bot.report.wording import (
+    AGENT_HEADER,
+    PLATFORM_HEADER,
+    agent_rows,
+    average,
+    bucket_label,
+    duration,
+    moment,
+    platform_rows,
+    share,
+    times_rows,
+)
 
 QUESTIONS_COLOR = "#2563eb"
 DEFLECTED_COLOR = "#16a34a"
@@ -48,14 +59,14 @@ def _tile(label: str, value: str) -> str:
 
 
 def _times_rows(title: str, times: Times) -> list[list[str]]:
-    def row(label: str, spread: Spread) -> list[str]:
-        return [label, duration(spread.median), duration(spread.p90), str(spread.count)]
-
-    return [
-        row(f"{title}, all tickets", times.all),
-        row(f"{title}, opened in support hours", times.in_hours),
-        row(f"{title}, opened outside support hours", times.out_of_hours),
-    ]
+    return times_rows(
+        times,
+        (
+            f"{title}, all tickets",
+            f"{title}, opened in support hours",
+            f"{title}, opened outside support hours",
+        ),
+    )
 
 
 def _charts(report: Report) -> str:
@@ -119,36 +130,8 @@ def render(report: Report) -> str:
             *_times_rows("Resolution", report.resolution),
         ],
     )
-    agents = _table(
-        ["agent", "tickets", "resolved", "first response", "resolution", "CSAT", "average"],
-        [
-            [
-                a.agent_name,
-                str(a.tickets),
-                str(a.resolved),
-                duration(a.first_response.median),
-                duration(a.resolution.median),
-                share(a.satisfaction.csat),
-                average(a.satisfaction.average),
-            ]
-            for a in report.by_agent
-        ],
-    )
-    platforms = _table(
-        ["platform", "questions", "deflection", "tickets", "first response", "CSAT", "average"],
-        [
-            [
-                p.platform,
-                str(p.questions),
-                share(p.deflection_rate),
-                str(p.tickets),
-                duration(p.first_response.median),
-                share(p.satisfaction.csat),
-                average(p.satisfaction.average),
-            ]
-            for p in report.by_platform
-        ],
-    )
+    agents = _table(AGENT_HEADER, agent_rows(report))
+    platforms = _table(PLATFORM_HEADER, platform_rows(report))
     period = f"{moment(report.since)} to {moment(report.until)} ({report.timezone})"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.report.figures import Report, Satisfaction, Spread, Times
-from bot.report.wording import average, duration, moment, share
+from bot.report.figures import Report, Satisfaction, Times
+from bot.report.wording import (
+    AGENT_HEADER,
+    PLATFORM_HEADER,
+    agent_rows,
+    average,
+    moment,
+    platform_rows,
+    share,
+    times_rows,
+)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -22,14 +31,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _times(title: str, times: Times) -> list[list[str]]:
-    def row(label: str, spread: Spread) -> list[str]:
-        return [label, duration(spread.median), duration(spread.p90), str(spread.count)]
-
-    return [
-        row(f"{title}, all", times.all),
-        row("  in support hours", times.in_hours),
-        row("  outside support hours", times.out_of_hours),
-    ]
+    return times_rows(times, (f"{title}, all", "  in support hours", "  outside support hours"))
 
 
 def _satisfaction(satisfaction: Satisfaction) -> str:
@@ -73,40 +75,12 @@ def render(report: Report) -> str:
         "By agent",
     ]
     if report.by_agent:
-        lines += _table(
-            ["agent", "tickets", "resolved", "first response", "resolution", "CSAT", "average"],
-            [
-                [
-                    a.agent_name,
-                    str(a.tickets),
-                    str(a.resolved),
-                    duration(a.first_response.median),
-                    duration(a.resolution.median),
-                    share(a.satisfaction.csat),
-                    average(a.satisfaction.average),
-                ]
-                for a in report.by_agent
-            ],
-        )
+        lines += _table(AGENT_HEADER, agent_rows(report))
     else:
         lines.append("  no tickets claimed")
     lines += ["", "By platform"]
     if report.by_platform:
-        lines += _table(
-            ["platform", "questions", "deflection", "tickets", "first response", "CSAT", "average"],
-            [
-                [
-                    p.platform,
-                    str(p.questions),
-                    share(p.deflection_rate),
-                    str(p.tickets),
-                    duration(p.first_response.median),
-                    share(p.satisfaction.csat),
-                    average(p.satisfaction.average),
-                ]
-                for p in report.by_platform
-            ],
-        )
+        lines += _table(PLATFORM_HEADER, platform_rows(report))
     else:
         lines.append("  no activity")
     return "\n".join(lines) + "\n"

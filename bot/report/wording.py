@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+
+from bot.report.figures import Report, Spread, Times
 
 MISSING = "-"
 
@@ -49,3 +52,58 @@ def _short(seconds: int) -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600}h"
     return f"{seconds // 60}m"
+
+
+AGENT_HEADER = ("agent", "tickets", "resolved", "first response", "resolution", "CSAT", "average")
+PLATFORM_HEADER = (
+    "platform",
+    "questions",
+    "deflection",
+    "tickets",
+    "first response",
+    "CSAT",
+    "average",
+)
+
+
+def agent_rows(report: Report) -> list[list[str]]:
+    """One row per agent under AGENT_HEADER, as every format shows them."""
+    return [
+        [
+            a.agent_name,
+            str(a.tickets),
+            str(a.resolved),
+            duration(a.first_response.median),
+            duration(a.resolution.median),
+            share(a.satisfaction.csat),
+            average(a.satisfaction.average),
+        ]
+        for a in report.by_agent
+    ]
+
+
+def platform_rows(report: Report) -> list[list[str]]:
+    """One row per platform under PLATFORM_HEADER."""
+    return [
+        [
+            p.platform,
+            str(p.questions),
+            share(p.deflection_rate),
+            str(p.tickets),
+            duration(p.first_response.median),
+            share(p.satisfaction.csat),
+            average(p.satisfaction.average),
+        ]
+        for p in report.by_platform
+    ]
+
+
+def times_rows(times: Times, labels: Sequence[str]) -> list[list[str]]:
+    """Median, p90 and count of all tickets and of those opened in and outside support
+    hours, one row each, labelled `labels` in that order."""
+
+    def row(label: str, spread: Spread) -> list[str]:
+        return [label, duration(spread.median), duration(spread.p90), str(spread.count)]
+
+    spreads = (times.all, times.in_hours, times.out_of_hours)
+    return [row(label, spread) for label, spread in zip(labels, spreads, strict=True)]

@@ -486,18 +486,25 @@ class FakeSlack(LocalServer):
     async def _push(self, envelope: dict[str, Any], to: Route = "newest") -> str:
         envelope.setdefault("envelope_id", f"env-{next(self._clock)}")
         self.envelopes.append(envelope)
-        open_sockets: list[web.WebSocketResponse] = []
-        while not open_sockets:  # the socket seen open may close before we get to it
+        while True:
             await self._log.wait_until(lambda: self.connected, self.reconnect_wait)
             open_sockets = [ws for ws in self._sockets if not ws.closed]
-        if to == "all":
-            targets = open_sockets
-        elif to == "next":
-            targets = [open_sockets[next(self._round_robin) % len(open_sockets)]]
-        else:
-            targets = [open_sockets[-1]]
-        for socket in targets:
-            await socket.send_json(envelope)
+            if not open_sockets:  # the socket seen open may close before we get to it
+                continue
+            if to == "all":
+                targets = open_sockets
+            elif to == "next":
+                targets = [open_sockets[next(self._round_robin) % len(open_sockets)]]
+            else:
+                targets = [open_sockets[-1]]
+            try:
+                for socket in targets:
+                    await socket.send_json(envelope)
+            except ConnectionResetError:
+                # Closing under us (a killed bot): Slack sends it on another connection.
+                await asyncio.sleep(0.05)
+                continue
+            break
         return str(envelope["envelope_id"])
 
     # -- the server ----------------------------------------------------------------
@@ -623,6 +630,12 @@ class FakeSlack(LocalServer):
         message.text = str(args.get("text", ""))
         message.blocks = _blocks(args.get("blocks"))
         return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
+
+    def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Shown to `user` only, and kept nowhere (Slack cannot return it later)."""
+        if not args.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        return {"ok": True, "message_ts": self.next_ts()}
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user", "")))

@@ -122,7 +122,9 @@ def test_invalid_hours_are_a_configuration_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_config(tmp_path, 'hours:\n  weekly:\n    mon: ["9-17"]\n')
-    assert run_hours("--config", str(path)) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        run_hours("--config", str(path))
+    assert exit_info.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f'{path}: hours.weekly.mon[0]: "9-17" is not HH:MM-HH:MM' in captured.err
