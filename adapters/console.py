@@ -26,6 +26,7 @@ from bot.contract import (
     SentRef,
     Style,
 )
+from bot.ids import parse_id
 from bot.text import strip_controls
 
 logger = logging.getLogger("adapters.console")
@@ -127,8 +128,8 @@ class ConsoleAdapter:
         elif command.startswith("/thread"):
             self.thread = command.partition(" ")[2].strip() or None
             self.out.write(f"(working in thread {self.thread})\n")
-        elif command.isdigit():
-            await self._press(int(command))
+        elif (number := parse_id(command)) is not None:
+            await self._press(number)
         else:
             await self._deliver(self._message(text))
         self.out.flush()

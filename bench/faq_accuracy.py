@@ -214,10 +214,7 @@ def measure_domain(
 ) -> Measured:
     """One domain: DOMAIN_ENTRIES of its intents drawn at random are the FAQ, the
     others' test queries are same-domain unrelated questions."""
-    shuffled = list(intents)
-    random.Random(seed).shuffle(shuffled)
-    inside, outside = shuffled[:DOMAIN_ENTRIES], set(shuffled[DOMAIN_ENTRIES:])
-    faq = sample_faq(data.train, DOMAIN_PHRASINGS, seed, inside)
+    faq, inside, outside = domain_faq(data, intents, seed)
     matcher = Matcher(faq, MatchSettings())
     test = rank_all(matcher, [e for e in data.test if e[1] in set(inside)])
     oos_test = rank_all(matcher, data.oos_test[:oos_limit])
@@ -236,6 +233,15 @@ def measure_domain(
         ceiling=ceiling(test, oos_test, same, DOMAIN_LIMITS),
         phrasings=_phrasings(faq),
     )
+
+
+def domain_faq(data: Clinc, intents: Sequence[str], seed: int) -> tuple[Faq, list[str], set[str]]:
+    """A domain's FAQ (DOMAIN_ENTRIES of its intents drawn at random, DOMAIN_PHRASINGS
+    random phrasings each), those intents, and the domain's other intents."""
+    shuffled = list(intents)
+    random.Random(seed).shuffle(shuffled)
+    inside, outside = shuffled[:DOMAIN_ENTRIES], set(shuffled[DOMAIN_ENTRIES:])
+    return sample_faq(data.train, DOMAIN_PHRASINGS, seed, inside), inside, outside
 
 
 @dataclass(frozen=True)

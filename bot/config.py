@@ -29,6 +29,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from faq import e5
 from faq.safe_yaml import CONFIG_LIMITS, LimitExceeded, compose, construct, unknown_key
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -70,6 +71,23 @@ class FaqSection(_Section):
     thresholds: Thresholds = Thresholds()
     max_suggestions: int = Field(default=3, ge=1, le=5)
     misses_before_handoff: int = Field(default=2, ge=1)
+    # Semantic matching (faq/semantic.py); needs `pip install supportbot[semantic]`.
+    semantic: bool = False
+
+    @field_validator("semantic")
+    @classmethod
+    def _semantic_installed(cls, value: bool) -> bool:
+        if value and not e5.installed():
+            raise ValueError(e5.MISSING)
+        return value
+
+
+class SnippetsSection(_Section):
+    """Canned responses agents send with `!s NAME` (faq/snippets.py). `path`: the YAML
+    file; unset, `snippets.yaml` next to the FAQ (beside its file or folder). Reloaded
+    like the FAQ, every `faq.reload_seconds`."""
+
+    path: Path | None = None
 
 
 class HolidaySource(_Section):
@@ -100,12 +118,33 @@ class HoursSection(_Section):
 
 class StaffSection(_Section):
     """Where agents work. `agents` (platform user ids), when given, is an allowlist on
-    top of the adapter's own staff check (room membership, staff role)."""
+    top of the adapter's own staff check (room membership, staff role). `admins`
+    (platform user ids, agents too) may take or release any ticket (`!take`,
+    `!release` on a ticket someone else holds)."""
 
     platform: str = "console"
     chat_id: str = "staff"
     agents: list[str] = Field(default_factory=list)
+    admins: list[str] = Field(default_factory=list)
     minutes_per_ticket: float = Field(default=5.0, gt=0)
+
+
+class TicketsSection(_Section):
+    """The life of a ticket, looked at every `check_seconds`.
+
+    `remind_unclaimed_minutes`: a ticket still waiting for an agent after this long gets
+    a reminder in the staff room, again every `remind_every_minutes` while it waits
+    (unset: no reminders). The wait counts support hours only (`hours`), so nobody is
+    reminded at night of a ticket from the evening; `remind_outside_hours` counts every
+    minute instead. `auto_close_hours`: a claimed ticket whose customer has not answered
+    the agent's last reply for this long (every hour counts) is resolved, the customer
+    told and asked for a rating (unset: tickets stay open)."""
+
+    remind_unclaimed_minutes: float | None = Field(default=None, gt=0)
+    remind_every_minutes: float = Field(default=30.0, gt=0)
+    remind_outside_hours: bool = False
+    auto_close_hours: float | None = Field(default=None, gt=0)
+    check_seconds: float = Field(default=60.0, gt=0)
 
 
 class DatabaseSection(_Section):
@@ -229,8 +268,10 @@ class LoggingSection(_Section):
 class Config(_Section):
     bot: BotSection = BotSection()
     faq: FaqSection = FaqSection()
+    snippets: SnippetsSection = SnippetsSection()
     hours: HoursSection = HoursSection()
     staff: StaffSection = StaffSection()
+    tickets: TicketsSection = TicketsSection()
     database: DatabaseSection = DatabaseSection()
     delivery: DeliverySection = DeliverySection()
     limits: LimitsSection = LimitsSection()
@@ -240,6 +281,10 @@ class Config(_Section):
     privacy: PrivacySection = PrivacySection()
     health: HealthSection = HealthSection()
     logging: LoggingSection = LoggingSection()
+
+    @property
+    def snippets_path(self) -> Path:
+        return self.snippets.path or self.faq.path.parent / "snippets.yaml"
 
     def secrets(self) -> list[str]:
         """Every secret value in the configuration, so logs can be scrubbed of them."""
@@ -522,13 +567,18 @@ def _relative_to(config: Config, folder: Path) -> Config:
     faq = config.faq
     if not faq.path.is_absolute():
         faq = faq.model_copy(update={"path": (folder / faq.path).resolve()})
+    snippets = config.snippets
+    if snippets.path is not None and not snippets.path.is_absolute():
+        snippets = snippets.model_copy(update={"path": (folder / snippets.path).resolve()})
     discord = config.discord
     if not discord.spool_dir.is_absolute():
         discord = discord.model_copy(update={"spool_dir": (folder / discord.spool_dir).resolve()})
     database = config.database.model_copy(
         update={"url": sqlite_url_from(config.database.url, folder)}
     )
-    return config.model_copy(update={"faq": faq, "discord": discord, "database": database})
+    return config.model_copy(
+        update={"faq": faq, "snippets": snippets, "discord": discord, "database": database}
+    )
 
 
 def sqlite_url_from(url: str, folder: Path) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Style(StrEnum):
@@ -19,12 +19,14 @@ class Style(StrEnum):
     BOLD = "bold"
     ITALIC = "italic"
     CODE = "code"
+    LINK = "link"  # `Span.url` is the target, `Span.text` the label
 
 
 @dataclass(frozen=True)
 class Span:
     text: str
     style: Style = Style.PLAIN
+    url: str | None = None  # only for Style.LINK: an http(s) or mailto address
 
 
 Rich = tuple[Span, ...]
@@ -72,6 +74,10 @@ class Inbound:
     from_staff_room: bool = False
     reply_to: str | None = None
     reply_to_bot: bool = False  # `reply_to` is a message the bot sent
+    # The same message in its platform's markup where `text` lost the formatting
+    # (Telegram entities as MarkdownV2); None: `text` itself is written in that markup
+    # (Slack mrkdwn, Discord markdown). Read only for agents' words (bot/markup.py).
+    formatted: str | None = None
 
     @property
     def address(self) -> Address:
@@ -125,6 +131,11 @@ class Outbound:
     attempt may have reached the platform (a crash or a timeout mid-send): an adapter
     whose platform can tell (a Discord nonce, Slack message metadata) must then return
     the message already sent instead of sending it again.
+
+    `private_to` (a user id) asks for a message only that person sees, where the
+    platform can show one (Slack `chat.postEphemeral`, a Discord ephemeral follow-up to
+    the interaction `answers` names); elsewhere it goes out as a reply to the message
+    `answers` names (their message, or the one carrying the button they pressed).
     """
 
     to: Address
@@ -133,6 +144,17 @@ class Outbound:
     open_thread: str | None = None
     key: str | None = None
     maybe_sent: bool = False
+    private_to: str | None = None
+    answers: Answered | None = None
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What a private reply answers: the message written or pressed on, and the
+    platform's id of the press (`Action.event_id`), if it was one."""
+
+    message_id: str
+    event_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,6 +209,26 @@ class Core(Protocol):
         (None: as long as it takes), then raises `NotStored`.
         """
         ...
+
+
+@dataclass(frozen=True)
+class Agent:
+    """Someone the platform counts as support staff. `handles` are the other names a
+    mention may use (a Telegram @username), without the '@'."""
+
+    user_id: str
+    display_name: str
+    handles: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class ListsAgents(Protocol):
+    """An adapter that can say who its agents are (staff channel members, staff role,
+    staff group administrators); bot/agents.py caches the answer."""
+
+    platform: str
+
+    async def list_agents(self) -> list[Agent]: ...
 
 
 class Adapter(Protocol):

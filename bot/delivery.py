@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.contract import Adapter, Address, DeliveryError, Outbound, SentRef
 from bot.logs import scrub
 from bot.outage import Backoff, Outage, is_outage
-from bot.outbox_codec import decode
+from bot.outbox_codec import decode, decode_private
 from handoff import outbox, tickets
 from handoff.models import Ticket
 from handoff.outbox import OutboxRecord
@@ -333,9 +333,10 @@ class Delivery:
 
     async def _send(self, adapter: Adapter, row: OutboxRecord) -> SentRef:
         text, buttons, open_thread = decode(row.payload)
+        private = decode_private(row.payload)
 
         def outbound(to: Address, thread_title: str | None = None) -> Outbound:
-            return Outbound(to, text, buttons, thread_title, f"sb{row.id}", row.in_doubt)
+            return Outbound(to, text, buttons, thread_title, f"sb{row.id}", row.in_doubt, **private)
 
         if row.target == OutboxTarget.ADDRESS:
             to = Address(row.platform, row.chat_id, row.thread_id)

@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import flood
+from bot import flood, ticket_life
+from bot.agents import AgentDirectory, lister_of
 from bot.config import Config
 from bot.contract import Adapter
 from bot.delivery import Delivery
@@ -18,12 +19,15 @@ from bot.faq_settings import match_settings
 from bot.flows.customer import CustomerFlow
 from bot.flows.handoff import HandoffFlow
 from bot.flows.router import Router, utc_now
+from bot.flows.snippets import Canned
 from bot.flows.staff import StaffFlow
 from bot.hours.schedule import SupportHours
 from bot.i18n import Templates
 from bot.intake import Intake
 from bot.outage import Outage, is_outage
 from bot.retention import purge_periodically
+from faq.e5 import E5Embedder
+from faq.snippets import SnippetStore
 from faq.store import FaqStore
 from handoff import inbox, outbox
 from handoff.storage import checkpoint, make_engine, make_reader, make_sessions, upgrade
@@ -55,9 +59,19 @@ class Runtime:
             match_settings(config.faq),
             config.bot.default_locale,
             config.faq.reload_seconds,
+            semantic=E5Embedder() if config.faq.semantic else None,
         )
-        handoff = HandoffFlow(config, templates, SupportHours.from_config(config.hours))
+        self._hours = SupportHours.from_config(config.hours)
+        handoff = HandoffFlow(config, templates, self._hours)
+        self.snippets = SnippetStore(
+            config.snippets_path, config.bot.default_locale, config.faq.reload_seconds
+        )
         self.outage = Outage()
+        self.agent_directory = AgentDirectory(
+            config.staff.platform,
+            frozenset(config.staff.agents),
+            lister_of(self.adapters, config.staff.platform),
+        )
         self.delivery = Delivery(
             self._db,
             {a.platform: a for a in self.adapters},
@@ -68,7 +82,9 @@ class Runtime:
         self.router = Router(
             config=config,
             customers=CustomerFlow(config, templates, self.faq, handoff),
-            staff=StaffFlow(templates, handoff),
+            staff=StaffFlow(
+                templates, handoff, Canned(self.snippets, self.faq), self.agent_directory
+            ),
             now=self._now,
         )
         # What the adapters call: `receive` stores each event before they acknowledge it.
@@ -90,6 +106,7 @@ class Runtime:
         and tests use it to see each reply before the next message)."""
         await upgrade(self._db)
         self._tasks.append(asyncio.create_task(self.faq.watch(), name="faq-reload"))
+        self._tasks.append(asyncio.create_task(self.snippets.watch(), name="snippets-reload"))
         pending = await self.core.recover()
         if pending:
             logger.info("handling events received before a restart in %d chats", pending)
@@ -109,10 +126,18 @@ class Runtime:
                 flood.sweep(self._sessions, self.core, window, self._utc_now), name="flood-sweep"
             )
         )
+        tickets = self.config.tickets
+        if tickets.remind_unclaimed_minutes is not None or tickets.auto_close_hours is not None:
+            timers = ticket_life.sweep(
+                self._sessions, self.core, tickets, self._hours, self._utc_now
+            )
+            self._tasks.append(asyncio.create_task(timers, name="ticket-timers"))
         for adapter in self.adapters:
             await adapter.start(self.core)
             self._started.append(adapter)
             logger.info("%s adapter started", adapter.platform)
+        directory = self.agent_directory.keep_fresh()
+        self._tasks.append(asyncio.create_task(directory, name="agent-directory"))
         if deliver:
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
             self._delivering = True

@@ -38,7 +38,7 @@ def split_rich(rich: Rich, limit: int) -> list[Rich]:
         text = span.text
         while text:
             if len(text) <= room:
-                current.append(Span(text, span.style))
+                current.append(Span(text, span.style, span.url))
                 room -= len(text)
                 break
             cut = _cut_point(text, room)
@@ -46,7 +46,7 @@ def split_rich(rich: Rich, limit: int) -> list[Rich]:
                 pieces.append(tuple(current))
                 current, room = [], limit
                 continue
-            current.append(Span(text[:cut], span.style))
+            current.append(Span(text[:cut], span.style, span.url))
             pieces.append(tuple(current))
             current, room = [], limit
             text = text[cut:]

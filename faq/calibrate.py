@@ -14,6 +14,11 @@ be asked, each scored by the real matcher:
 * out of scope: generic unrelated questions in English, German and Indonesian,
   shipped in faq/data (see its README), matched against the whole FAQ.
 
+"The matcher" is whatever ranks the bot's questions: the lexical index by default,
+the combined lexical and semantic ranking (faq.semantic.Rankers) when matching is
+semantic, as its scores sit differently (thresholds calibrated on lexical scores
+left 25% of out-of-scope questions with an answer or a suggestion there).
+
 The answer threshold and margin maximize the right answers among the held-out
 phrasings, subject to limits on wrong answers (`WRONG`), answered left-out questions
 (`SAME_DOMAIN`) and answered out-of-scope questions of each language
@@ -28,14 +33,15 @@ always gives the same thresholds.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from faq.calibrate_data import out_of_scope
 from faq.match_arrays import Floats
-from faq.match_index import MatchIndex
+from faq.match_index import MatchIndex, Scored
 from faq.matcher import MatchSettings, phrasings
 from faq.model import Faq
 
@@ -57,6 +63,17 @@ _LEFT_OUT_PHRASINGS = 5
 _ANSWERS = np.arange(0.0, 100.5, 0.5)
 _MARGINS = np.arange(0.0, 30.5, 0.5)
 _SEED = 13
+
+
+class Ranker(Protocol):
+    """Ranks the entries of (part of) an FAQ for a question, as MatchIndex.top does:
+    the `limit` best (entry position, score 0-100) pairs, best first, score > 0."""
+
+    def top(self, text: str, limit: int) -> list[Scored]: ...
+
+
+# Builds the ranker of some phrasings: (entry position, text) pairs of `count` entries.
+RankerFactory = Callable[[Sequence[tuple[int, str]], int], Ranker]
 
 
 @dataclass(frozen=True)
@@ -108,25 +125,36 @@ class _Scores:
 
 
 def resolve(
-    settings: MatchSettings | Overrides, faq: Faq, index: MatchIndex | None = None
+    settings: MatchSettings | Overrides,
+    faq: Faq,
+    index: Ranker | None = None,
+    ranker: RankerFactory = MatchIndex,
 ) -> MatchSettings:
-    """`settings` as they are, or the calibration's for `faq` with the overrides kept;
-    `index`, when given, must be the FAQ's (see faq.matcher.Matcher)."""
+    """`settings` as they are, or the calibration's for `faq` with the overrides kept
+    (`index` and `ranker` as for `calibrate`)."""
     if isinstance(settings, MatchSettings):
         return settings
-    return calibrate(faq, settings, index).settings
+    return calibrate(faq, settings, index, ranker).settings
 
 
 def calibrate(
-    faq: Faq, overrides: Overrides | None = None, index: MatchIndex | None = None
+    faq: Faq,
+    overrides: Overrides | None = None,
+    index: Ranker | None = None,
+    ranker: RankerFactory = MatchIndex,
 ) -> Calibration:
-    """Thresholds for `faq` as the module docstring describes, `overrides` kept."""
+    """Thresholds for `faq` as the module docstring describes, `overrides` kept.
+
+    `ranker` builds the matcher's ranking of some of the FAQ's phrasings (one per
+    fold); `index`, when given, is the whole FAQ's, as `ranker(phrasings(faq), ...)`
+    would build it (see faq.matcher.Matcher), and spares that build.
+    """
     fixed = overrides or Overrides()
     if not faq.entries:
         return _fallback(fixed)
     order = _order(len(faq.entries))
-    held, left_out = _samples(faq, order)
-    full = MatchIndex(phrasings(faq), len(faq.entries)) if index is None else index
+    held, left_out = _samples(faq, order, ranker)
+    full = ranker(phrasings(faq), len(faq.entries)) if index is None else index
     foreign = [
         _Scores.of([(*_top2(full, text)[:2], False) for text in texts])
         for texts in out_of_scope().values()
@@ -206,9 +234,9 @@ def _described(settings: MatchSettings, held: _Scores) -> Calibration:
     )
 
 
-def _samples(faq: Faq, order: Sequence[int]) -> tuple[_Scores, _Scores]:
+def _samples(faq: Faq, order: Sequence[int], ranker: RankerFactory) -> tuple[_Scores, _Scores]:
     """The held-out (in-scope) and left-out (same-domain) samples, from `_folds(faq)`
-    indexes, each built without the phrasings it is asked.
+    rankers, each built without the phrasings it is asked.
 
     The first `_LEFT_OUT_ENTRIES` entries of `order` are left out whole, a group of
     them in each fold, and (up to `_LEFT_OUT_PHRASINGS` of) their phrasings matched
@@ -235,7 +263,7 @@ def _samples(faq: Faq, order: Sequence[int]) -> tuple[_Scores, _Scores]:
             skip = fold if p in holding else -1
             for number, text in enumerate(questions[p]):
                 (queries if number == skip else pairs).append((place, text))
-        index = MatchIndex(pairs, len(kept))
+        index = ranker(pairs, len(kept))
         for place, text in queries:
             best, runner_up, top = _top2(index, text)
             held.append((best, runner_up, top == place))
@@ -264,7 +292,7 @@ def _order(count: int) -> list[int]:
     return order
 
 
-def _top2(index: MatchIndex, text: str) -> tuple[float, float, int]:
+def _top2(index: Ranker, text: str) -> tuple[float, float, int]:
     """Best score, runner-up score and the best entry's position (-1: none)."""
     ranked = index.top(text, 2)
     if not ranked:

@@ -12,12 +12,14 @@ import gc
 import logging
 from pathlib import Path
 
+from faq import semantic as combined
 from faq.calibrate import Overrides, resolve
+from faq.embedder import Embedder
 from faq.loader import FaqError, faq_files, load_faq
 from faq.match_index import MatchIndex
-from faq.matcher import Match, Matcher, MatchSettings
+from faq.matcher import Match, Matcher, MatchSettings, phrasings
 from faq.model import Faq
-from faq.reload import load_elsewhere, retire
+from faq.reload import Semantic, embedder_class, load_elsewhere, retire
 
 logger = logging.getLogger("faq")
 
@@ -38,10 +40,18 @@ class FaqStore:
         default_locale: str = "en",
         poll_seconds: float = 2.0,
         inline_phrasings: int = INLINE_PHRASINGS,
+        semantic: Embedder | None = None,
+        embeddings_cache: Path | None = None,
     ) -> None:
         """Load the FAQ now; raises `FaqError` when it does not load. `Overrides`
-        settings are calibrated for each FAQ loaded (see faq.calibrate)."""
+        settings are calibrated for each FAQ loaded (see faq.calibrate). With a
+        `semantic` embedder, matching is semantic (faq.semantic) and calibrated on its
+        scores, with the FAQ's embeddings cached in `embeddings_cache`, a folder of its
+        own (default: beside the FAQ, `.NAME.embeddings`); a reload in a child process
+        builds an embedder of the same class there, with no arguments."""
         self._path = path
+        self._semantic = semantic
+        self._embeddings_cache = embeddings_cache or path.parent / f".{path.name}.embeddings"
         self._settings = settings
         self._default_locale = default_locale
         self._poll_seconds = poll_seconds
@@ -50,7 +60,7 @@ class FaqStore:
         faq = load_faq(path, default_locale)
         # One tuple, swapped in one assignment: readers never see a FAQ with another's matcher
         # (the third item is the number of phrasings in the index, see `match`).
-        matcher = Matcher(faq, resolve(settings, faq))
+        matcher = self._matcher(faq)
         self._current = (faq, matcher, len(matcher.index.tables.texts))
         self._last_error: FaqError | None = None
 
@@ -68,11 +78,12 @@ class FaqStore:
         A match takes about a millisecond even on a large FAQ (see faq.match_index),
         but it holds the GIL, so for a FAQ of more than `inline_phrasings` phrasings
         it runs in a worker thread: the event loop then waits at most one switch
-        interval (5 ms) at a time. The matcher is taken once, so a reload meanwhile
-        is harmless.
+        interval (5 ms) at a time. Semantic matching always runs there: embedding the
+        question takes milliseconds (outside the GIL). The matcher is taken once, so a
+        reload meanwhile is harmless.
         """
         _faq, matcher, phrasings = self._current
-        if phrasings <= self._inline_phrasings:
+        if phrasings <= self._inline_phrasings and self._semantic is None:
             return matcher.match(text, locale)
         return await asyncio.to_thread(matcher.match, text, locale)
 
@@ -97,7 +108,7 @@ class FaqStore:
         except FaqError as exc:
             self._reject(exc)
             return False
-        self._serve(faq, None, resolve(self._settings, faq))
+        self._serve(faq, self._matcher(faq))
         return True
 
     async def reload_elsewhere(self) -> bool:
@@ -107,16 +118,25 @@ class FaqStore:
         if snapshot == self._snapshot:
             return False
         self._snapshot = snapshot
+        semantic = None
+        if self._semantic is not None:
+            semantic = Semantic(embedder_class(self._semantic), self._embeddings_cache)
         try:
             overrides = None if isinstance(self._settings, MatchSettings) else self._settings
-            faq, index, calibrated = await load_elsewhere(
-                self._path, self._default_locale, overrides
+            faq, index, calibrated, vectors = await load_elsewhere(
+                self._path, self._default_locale, overrides, semantic
             )
         except FaqError as exc:
             self._reject(exc)
             return False
+        embedded = None
+        if self._semantic is not None and vectors is not None:
+            embedded = combined.SemanticIndex(
+                self._semantic, phrasings(faq), len(faq.entries), vectors=vectors
+            )
         held = [self._current]
-        self._serve(faq, index, calibrated or resolve(self._settings, faq, index))
+        settings = calibrated or resolve(self._settings, faq, index)
+        self._serve(faq, Matcher(faq, settings, index, embedded))
         await retire(held)
         # The new FAQ lives until the next reload, like what the runtime froze at start:
         # left to the collector, a full collection would walk all of it while holding
@@ -124,8 +144,18 @@ class FaqStore:
         gc.freeze()
         return True
 
-    def _serve(self, faq: Faq, index: MatchIndex | None, settings: MatchSettings) -> None:
-        matcher = Matcher(faq, settings, index)
+    def _matcher(self, faq: Faq) -> Matcher:
+        """`faq`'s matcher, built and calibrated here: with semantic matching, on the
+        FAQ's embeddings (from the cache when it has them) and combined scores."""
+        index = MatchIndex(phrasings(faq), len(faq.entries))
+        if self._semantic is None:
+            return Matcher(faq, resolve(self._settings, faq, index), index)
+        cache = self._embeddings_cache
+        embedded = combined.SemanticIndex(self._semantic, phrasings(faq), len(faq.entries), cache)
+        settings = combined.resolve(self._settings, faq, index, embedded, cache)
+        return Matcher(faq, settings, index, embedded)
+
+    def _serve(self, faq: Faq, matcher: Matcher) -> None:
         self._current = (faq, matcher, len(matcher.index.tables.texts))
         self._last_error = None
         logger.info("FAQ %s reloaded: %d entries", self._path, len(faq.entries))

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, column, select, text, update
 
+from handoff.blocks import IN_FORCE
 from handoff.models import Conversation
 from handoff.states import ConversationState, MessageKind
 from handoff.storage import Db
@@ -67,6 +68,9 @@ class Activity:
 
     written_since: int
     held: int
+    # A block in force (handoff/blocks.py), and whether the customer was told of it.
+    blocked: bool = False
+    told_blocked: bool = False
 
 
 _INSERTED = (
@@ -94,13 +98,20 @@ _ARRIVE = (
         "(SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id"
         f" AND m.kind IN ({_CUSTOMER_KINDS}) AND m.created_at >= :since) AS written_since, "
         "(SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id"
-        f" AND m.kind = '{MessageKind.HELD.value}') AS held"
+        f" AND m.kind = '{MessageKind.HELD.value}') AS held, "
+        f"{IN_FORCE} AS blocked"
     )
     .bindparams(
         *(bindparam(name, type_=TABLE.c[name].type) for name in _INSERTED),
         bindparam("since", type_=TABLE.c.created_at.type),
+        bindparam("now", type_=TABLE.c.created_at.type),
     )
-    .columns(*(TABLE.c[name] for name in _COLUMNS), column("written_since"), column("held"))
+    .columns(
+        *(TABLE.c[name] for name in _COLUMNS),
+        column("written_since"),
+        column("held"),
+        column("blocked"),
+    )
 )
 
 
@@ -117,8 +128,8 @@ async def arrive(
     thread_id: str | None = None,
 ) -> tuple[ConversationRow, Activity]:
     """The customer's conversation in this chat, created if new, its `updated_at` now,
-    and what they wrote since `since`: one statement either way. A new conversation is
-    with the bot, in `locale` and `thread_id`."""
+    what they wrote since `since` and whether they are blocked: one statement either
+    way. A new conversation is with the bot, in `locale` and `thread_id`."""
     values = {
         "platform": platform,
         "chat_id": chat_id,
@@ -132,9 +143,12 @@ async def arrive(
         "created_at": now,
         "updated_at": now,
         "since": since,
+        "now": now,
     }
     row = (await db.execute(_ARRIVE, values)).one()
-    activity = Activity(int(row.written_since), int(row.held))
+    activity = Activity(
+        int(row.written_since), int(row.held), row.blocked is not None, row.blocked == 1
+    )
     return _from_row(row), activity
 
 

@@ -233,3 +233,57 @@ class OutboxRow(Base):
     sent_message_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class FeedbackKind(StrEnum):
+    """What a `FaqFeedback` row records (handoff/faq_feedback.py)."""
+
+    MISS = "miss"  # the FAQ had no answer (a "none" decision)
+    SUGGESTED = "suggested"  # "did you mean" buttons were offered
+    UNHELPFUL = "unhelpful"  # "this didn't help" was pressed on an answer
+
+
+class FaqFeedback(Base):
+    """A question the FAQ did not settle, for `supportbot faq gaps` and `faq learn`.
+
+    `candidates`: the best entries, `[{"id": ..., "score": ...}]`, best first. `entry_id`:
+    for a suggestion, the entry the customer chose (None until they do); for an
+    unhelpful press, the entry that did not help. `unhelpful`: a suggestion whose chosen
+    entry was then marked as not helping. An answered question writes no row."""
+
+    __tablename__ = "faq_feedback"
+    __table_args__ = (
+        Index("ix_faq_feedback_conversation", "conversation_id", "id"),
+        Index("ix_faq_feedback_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    kind: Mapped[FeedbackKind] = mapped_column(EnumText(FeedbackKind))
+    locale: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    entry_id: Mapped[str | None] = mapped_column(String(64))
+    unhelpful: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class Block(Base):
+    """A customer the agents blocked (handoff/blocks.py): until `until` (None: until
+    unblocked), told once (`told_at`) on their first message while blocked. One row per
+    person: blocking again replaces it."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    # The customer's name when blocked from their ticket's thread (None: by user id).
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    until: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    agent_id: Mapped[str] = mapped_column(String(64))
+    agent_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    told_at: Mapped[datetime | None]

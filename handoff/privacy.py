@@ -10,10 +10,12 @@ Erasing keeps what the metrics need and nothing that names or quotes the person:
 transcript lines stay with empty text and author (kind, time and question outcome are
 the metrics), the tickets stay (times, rating, agent), the conversation stays with its
 user id, chat and name replaced by a random token; received events, outbox messages and
-thread-message ids are deleted. Their open tickets are resolved, since no one can answer
+thread-message ids are deleted, and so are the questions kept for the FAQ's learning
+loop (faq_feedback) and their blocks. Their open tickets are resolved, since no one can answer
 them any more. Purging after retention does the same to the texts of conversations
 without an open ticket, older than the retention period: transcript lines emptied,
-delivered or parked outbox messages deleted, handled events' payloads emptied.
+delivered or parked outbox messages deleted, handled events' payloads emptied, learning
+loop questions deleted.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from typing import Any
 
 from sqlalchemy import Row, Text, and_, cast, delete, exists, func, or_, select, update
 
+from handoff import blocks
 from handoff.models import (
     OUTBOX_BEHIND,
     OUTBOX_NEW,
     Conversation,
+    FaqFeedback,
     InboxRow,
     Message,
     OutboxRow,
@@ -71,6 +75,8 @@ class Found:
     tickets: list[int] = field(default_factory=list)
     inbox: list[int] = field(default_factory=list)
     outbox: list[int] = field(default_factory=list)
+    feedback: list[int] = field(default_factory=list)
+    blocks: list[int] = field(default_factory=list)
 
 
 def _row(row: Row[Any]) -> dict[str, Any]:
@@ -219,6 +225,17 @@ async def _messages(db: Db, conversation_ids: Sequence[int]) -> list[Row[Any]]:
     return list(rows)
 
 
+async def _feedback(db: Db, conversation_ids: Sequence[int]) -> list[Row[Any]]:
+    if not conversation_ids:
+        return []
+    rows = await db.execute(
+        select(FaqFeedback.__table__)
+        .where(FaqFeedback.conversation_id.in_(conversation_ids))
+        .order_by(FaqFeedback.id)
+    )
+    return list(rows)
+
+
 async def export(db: Db, person: Person) -> dict[str, Any]:
     """Everything stored about `person`, table by table, as JSON-ready values."""
     conversations = await _conversations(db, person)
@@ -235,6 +252,8 @@ async def export(db: Db, person: Person) -> dict[str, Any]:
         "messages": [_row(r) for r in await _messages(db, conversation_ids)],
         "received_events": [_row(r) for r in inbox],
         "outgoing_messages": [_row(r) for r in outbox],
+        "faq_feedback": [_row(r) for r in await _feedback(db, conversation_ids)],
+        "blocks": [_row(r) for r in await blocks.of_person(db, person.platform, person.user_id)],
     }
 
 
@@ -257,6 +276,9 @@ async def erase(db: Db, person: Person, now: datetime) -> Found:
             .where(Ticket.id.in_(ticket_ids), Ticket.status.in_(_OPEN))
             .values(status=TicketStatus.RESOLVED, resolved_at=now)
         )
+    feedback = [r.id for r in await _feedback(db, conversation_ids)]
+    if feedback:
+        await db.execute(delete(FaqFeedback).where(FaqFeedback.id.in_(feedback)))
     if conversation_ids:
         await db.execute(
             update(Message)
@@ -279,7 +301,8 @@ async def erase(db: Db, person: Person, now: datetime) -> Found:
                 updated_at=now,
             )
         )
-    return Found(conversation_ids, ticket_ids, inbox, [r.id for r in outbox])
+    blocked = await blocks.erase_person(db, person.platform, person.user_id)
+    return Found(conversation_ids, ticket_ids, inbox, [r.id for r in outbox], feedback, blocked)
 
 
 async def _delete_outbox(db: Db, rows: Sequence[Row[Any]]) -> None:
@@ -310,6 +333,7 @@ class Purged:
     messages: int
     outbox: int
     inbox: int
+    feedback: int = 0
 
 
 def _count(result: Any) -> int:
@@ -351,4 +375,15 @@ async def purge(db: Db, before: datetime) -> Purged:
         )
         .values(payload={})
     )
-    return Purged(_count(messages), _count(outbox), _count(inbox))
+    feedback = await db.execute(
+        delete(FaqFeedback).where(
+            FaqFeedback.created_at < before,
+            ~exists(
+                select(Ticket.id).where(
+                    Ticket.conversation_id == FaqFeedback.conversation_id,
+                    Ticket.status.in_(_OPEN),
+                )
+            ),
+        )
+    )
+    return Purged(_count(messages), _count(outbox), _count(inbox), _count(feedback))

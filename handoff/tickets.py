@@ -129,6 +129,41 @@ async def release(session: AsyncSession, ticket_id: int, agent_id: str) -> bool:
     return released
 
 
+async def take_over(
+    session: AsyncSession, ticket_id: int, agent_id: str, agent_name: str, now: datetime
+) -> bool:
+    """An admin takes a ticket that is open or claimed by anyone (not a resolved one)."""
+    result = await session.execute(
+        update(Ticket)
+        .where(
+            Ticket.id == ticket_id,
+            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.CLAIMED)),
+        )
+        .values(
+            status=TicketStatus.CLAIMED, agent_id=agent_id, agent_name=agent_name, claimed_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
+    taken = changed_one(result)
+    if taken:
+        await _set_conversation_state(session, ticket_id, ConversationState.AGENT)
+    return taken
+
+
+async def release_any(session: AsyncSession, ticket_id: int) -> bool:
+    """An admin puts a ticket back in the queue, whoever holds it."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == TicketStatus.CLAIMED)
+        .values(status=TicketStatus.OPEN, agent_id=None, agent_name=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    released = changed_one(result)
+    if released:
+        await _set_conversation_state(session, ticket_id, ConversationState.QUEUED)
+    return released
+
+
 async def transfer(
     session: AsyncSession, ticket_id: int, from_agent: str, to_agent: str, to_name: str
 ) -> bool:

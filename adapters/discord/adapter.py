@@ -33,10 +33,11 @@ from adapters.discord.inbound import PLATFORM, EventReader
 from adapters.discord.receive import Receiver
 from adapters.discord.render import render_edit, render_messages
 from adapters.discord.spool import Spool
-from adapters.discord.staff import Rooms
+from adapters.discord.staff import Rooms, pressed_cache
 from adapters.discord.transport import SupportClient
 from bot.config import DiscordSection, StaffSection
-from bot.contract import Address, Core, DeliveryError, Outbound, SentRef
+from bot.contract import Address, Agent, Core, DeliveryError, Outbound, SentRef
+from bot.ids import parse_id
 
 log = logging.getLogger("adapters.discord")
 
@@ -58,6 +59,7 @@ class DiscordAdapter:
         self._client: SupportClient | None = None
         self._connection: asyncio.Task[None] | None = None
         self._receiver: Receiver | None = None
+        self._pressed = pressed_cache()
 
     async def start(self, core: Core) -> None:
         if self._client is not None:
@@ -75,6 +77,7 @@ class DiscordAdapter:
             EventReader(client, self._rooms),
             Spool(folder, self._section.spool_max_events),
             Cursors(folder),
+            self._pressed,
         )
         receiver.start()
         client.listen(receiver)
@@ -145,12 +148,21 @@ class DiscordAdapter:
             return channel
         return client.get_partial_messageable(channel_id)
 
+    async def list_agents(self) -> list[Agent]:
+        return await self._rooms.agents(self._require_client())
+
     async def send(self, out: Outbound) -> SentRef:
         client = self._require_client()
+        if out.private_to is not None and out.answers is not None:
+            pressed = self._pressed.get(out.answers.event_id)
+            if pressed is not None:
+                return await self._follow_up(pressed, out)
         try:
             channel_id, answered = self._channel_of(out.to)
             channel = self._messageable(client, channel_id)
             reply: dict[str, Any] = {}
+            if answered is None and out.answers is not None:
+                answered = parse_id(out.answers.message_id)
             if answered is not None:
                 reply["reference"] = discord.MessageReference(
                     message_id=answered, channel_id=channel_id, fail_if_not_exists=False
@@ -175,6 +187,20 @@ class DiscordAdapter:
         except _SEND_FAILURES as exc:
             raise delivery_error(exc) from exc
         return SentRef(self.platform, out.to.chat_id, str(message.id), thread_id)
+
+    async def _follow_up(self, pressed: discord.Interaction[Any], out: Outbound) -> SentRef:
+        """An answer to a button press that only its presser sees (an ephemeral follow-up)."""
+        try:
+            async with asyncio.timeout(self._section.request_timeout):
+                message = await pressed.followup.send(
+                    content=render_edit(out.text, self.max_text_length),
+                    ephemeral=True,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    wait=True,
+                )
+        except _SEND_FAILURES as exc:
+            raise delivery_error(exc) from exc
+        return SentRef(self.platform, out.to.chat_id, str(message.id), out.to.thread_id)
 
     async def _open_thread(self, card: discord.Message, title: str) -> str:
         """The thread started from `card`: a new one, or the one an earlier attempt started

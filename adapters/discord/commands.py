@@ -45,3 +45,15 @@ def add_agent_commands(tree: app_commands.CommandTree[Any], run: CommandRunner) 
     @app_commands.guild_only()
     async def resolve(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "/resolve")
+
+    @tree.command(name="s", description="Send a snippet (canned response) to the customer")
+    @app_commands.guild_only()
+    @app_commands.describe(name="The snippet's name; leave it out to list the snippets")
+    async def snippet(interaction: discord.Interaction[Any], name: str = "") -> None:
+        await run(interaction, f"/s {name}".rstrip())
+
+    @tree.command(name="faq", description="Send an FAQ entry's answer to the customer")
+    @app_commands.guild_only()
+    @app_commands.describe(entry="The FAQ entry's id")
+    async def faq(interaction: discord.Interaction[Any], entry: str) -> None:
+        await run(interaction, f"/faq {entry}")

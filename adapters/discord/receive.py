@@ -36,6 +36,7 @@ from adapters.common import hand_over
 from adapters.discord.cursors import Cursors
 from adapters.discord.inbound import EventReader
 from adapters.discord.spool import Spool
+from adapters.discord.staff import Pressed
 from bot.contract import Core, Event, NotStored
 
 log = logging.getLogger("adapters.discord")
@@ -88,8 +89,10 @@ class Receiver:
         reader: EventReader,
         spool: Spool,
         cursors: Cursors,
+        pressed: Pressed | None = None,
     ) -> None:
         self._core: Core | None = core
+        self._pressed = pressed
         self._client = client
         self._reader = reader
         self._spool = spool
@@ -218,6 +221,8 @@ class Receiver:
             log.warning(
                 "could not acknowledge button press %s: HTTP %s", interaction.id, exc.status
             )
+        if self._pressed is not None:
+            self._pressed.put(str(interaction.id), interaction)
         try:
             action = await self._reader.action(interaction, action_id, value)
         except Exception as exc:

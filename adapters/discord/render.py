@@ -8,13 +8,17 @@ readable, the allowed-mentions setting is what guarantees nobody is pinged.
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
+from urllib.parse import quote
 
 import discord.utils
 
 from bot.contract import Rich, Span, Style
 from bot.text import fit_for_edit, split_rich
 
+# A bracket not escaped yet (escape_markdown escapes one only where it starts a link).
+_BRACKET = re.compile(r"(?<!\\)([\[\]])")
 _WRAP = {Style.BOLD: "**", Style.ITALIC: "*", Style.CODE: "`"}
 
 
@@ -30,6 +34,9 @@ def _escape_code(text: str) -> str:
 
 
 def render_span(span: Span) -> str:
+    if span.style is Style.LINK and span.url:
+        label = _BRACKET.sub(r"\\\1", escape(span.text))
+        return f"[{label}]({_link_target(span.url)})"
     text = _escape_code(span.text) if span.style is Style.CODE else escape(span.text)
     wrap = _WRAP.get(span.style)
     core = text.strip()
@@ -41,14 +48,21 @@ def render_span(span: Span) -> str:
     return f"{lead}{wrap}{core}{wrap}{trail}"
 
 
+def _link_target(url: str) -> str:
+    """A masked link's target, with what would end it (')', spaces, '<>') percent-encoded."""
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~")
+
+
 def render(rich: Rich) -> str:
     # Neighbours in one style are joined first: "**a****b**" would not read as bold.
-    joined = (Span("".join(s.text for s in run), style) for style, run in groupby(rich, _style))
+    joined = (
+        Span("".join(s.text for s in run), style, url) for (style, url), run in groupby(rich, _look)
+    )
     return "".join(render_span(span) for span in joined)
 
 
-def _style(span: Span) -> Style:
-    return span.style
+def _look(span: Span) -> tuple[Style, str | None]:
+    return span.style, span.url
 
 
 def render_messages(rich: Rich, limit: int) -> list[str]:

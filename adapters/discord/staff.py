@@ -10,10 +10,22 @@ read from the member data Discord attaches to the event (no members intent neede
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
+from adapters.common import TtlCache
 from bot.config import DiscordSection, StaffSection
+from bot.contract import Agent
+
+# A button press (interaction) can be answered with an ephemeral follow-up for 15 min.
+FOLLOW_UP_SECONDS = 14 * 60
+Pressed = TtlCache[str, discord.Interaction[Any]]
+
+
+def pressed_cache() -> Pressed:
+    """Recent button presses by interaction id, to answer one only its presser sees."""
+    return TtlCache(ttl=FOLLOW_UP_SECONDS, capacity=2000)
 
 
 @dataclass(frozen=True)
@@ -66,5 +78,45 @@ class Rooms:
             and user.get_role(self.staff_role_id) is not None
         )
 
+    async def agents(self, client: discord.Client) -> list[Agent]:
+        """The members holding the staff role: read page by page from
+        `GET /guilds/{id}/members`, which Discord answers only when the app has the
+        Server Members intent switched on in the Developer Portal; without it (403), the
+        role's members this connection has cached. Other errors propagate (the
+        directory keeps its last list)."""
+        role_id = self.staff_role_id
+        channel = client.get_channel(self.staff_channel_id or 0)
+        guild = getattr(channel, "guild", None)
+        if role_id is None or not isinstance(guild, discord.Guild):
+            return []
+        try:
+            return await _members_with_role(client, guild.id, role_id)
+        except discord.Forbidden:
+            role = guild.get_role(role_id)
+            cached = role.members if role is not None else []
+            return [Agent(str(m.id), m.display_name, (m.name,)) for m in cached if not m.bot]
+
     def is_support_channel(self, chat_id: str) -> bool:
         return self.support_channel_id is not None and chat_id == str(self.support_channel_id)
+
+
+MEMBERS_PAGE = 1000
+MAX_MEMBERS = 10_000  # members read per directory refresh
+
+
+async def _members_with_role(client: discord.Client, guild_id: int, role_id: int) -> list[Agent]:
+    agents: list[Agent] = []
+    after: int | None = None
+    for _ in range(MAX_MEMBERS // MEMBERS_PAGE):
+        page: list[Any] = list(await client.http.get_members(guild_id, MEMBERS_PAGE, after))
+        for member in page:
+            user = member.get("user") or {}
+            if user.get("bot") or str(role_id) not in member.get("roles", ()):
+                continue
+            username = str(user.get("username") or "")
+            name = member.get("nick") or user.get("global_name") or username or str(user["id"])
+            agents.append(Agent(str(user["id"]), str(name), (username,) if username else ()))
+        if len(page) < MEMBERS_PAGE:
+            break
+        after = int(page[-1]["user"]["id"])
+    return agents

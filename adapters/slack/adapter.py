@@ -30,9 +30,10 @@ from adapters.slack.receive import SlackReceiver
 from adapters.slack.render import SlackMessage, render_message
 from adapters.slack.resend import outbox_metadata, posted_pieces
 from adapters.slack.retries import RepeatableConnectionErrorRetryHandler
+from adapters.slack.staff import staff_agents
 from adapters.slack.transport import HttpTransport, SocketTransport, Transport
 from bot.config import ConfigError, SlackSection, StaffSection
-from bot.contract import Address, Core, DeliveryError, Outbound, SentRef
+from bot.contract import Address, Agent, Core, DeliveryError, Outbound, SentRef
 from bot.text import fit_for_edit, split_rich
 
 _log = logging.getLogger("adapters.slack")
@@ -111,8 +112,16 @@ class SlackAdapter:
             return "the Socket Mode connection is down"
         return None
 
+    async def list_agents(self) -> list[Agent]:
+        """The staff channel's people (bots left out), named as Slack shows them."""
+        if self._staff_channel is None:
+            return []
+        return await staff_agents(self._client, self._staff_channel)
+
     async def send(self, out: Outbound) -> SentRef:
         _check_address(out.to)
+        if out.private_to is not None:
+            return await self._post_private(out, out.private_to)
         pieces = split_rich(out.text, self.max_text_length)
         posted: dict[int, str] = {}
         if out.maybe_sent and out.key is not None:
@@ -136,6 +145,23 @@ class SlackAdapter:
             )
         except CALL_ERRORS as exc:
             raise delivery_error(exc, "chat.update") from exc
+
+    async def _post_private(self, out: Outbound, user_id: str) -> SentRef:
+        """`chat.postEphemeral`: only `user_id` sees it, in the thread they wrote in."""
+        message = render_message(fit_for_edit(out.text, self.max_text_length))
+        await self._pacer.wait(out.to.chat_id)
+        try:
+            response = await self._client.chat_postEphemeral(
+                channel=out.to.chat_id,
+                user=user_id,
+                thread_ts=out.to.thread_id,
+                text=message.text,
+                blocks=message.blocks,
+            )
+        except CALL_ERRORS as exc:
+            raise delivery_error(exc, "chat.postEphemeral") from exc
+        ts = str(response.get("message_ts") or "")
+        return SentRef(self.platform, out.to.chat_id, ts, out.to.thread_id)
 
     async def _post(
         self, to: Address, message: SlackMessage, metadata: dict[str, Any] | None

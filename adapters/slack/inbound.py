@@ -59,6 +59,9 @@ class Said:
     message_id: str
     reply_to: str | None
     in_staff_room: bool
+    # In the staff room, the text as Slack sent it (mrkdwn): agents' formatting, for the
+    # core's bot/markup.py (`Inbound.formatted`).
+    formatted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ def said_in_message(event: Mapping[str, Any], rooms: Rooms) -> Said | None:
     in_staff_room = channel == rooms.staff_channel
     if not in_staff_room and _optional(event, "channel_type") != "im":
         return None
-    text = to_plain(_optional(event, "text") or "", drop_user=rooms.bot_user_id)
+    raw = _optional(event, "text") or ""
+    text = to_plain(raw, drop_user=rooms.bot_user_id)
     return Said(
         chat_id=channel,
         thread_id=thread_ts,
@@ -94,6 +98,7 @@ def said_in_message(event: Mapping[str, Any], rooms: Rooms) -> Said | None:
         message_id=ts,
         reply_to=reply_to,
         in_staff_room=in_staff_room,
+        formatted=raw if in_staff_room else None,
     )
 
 

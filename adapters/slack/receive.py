@@ -156,6 +156,7 @@ class SlackReceiver:
             message_id=said.message_id,
             from_staff_room=await self._is_staff(said.in_staff_room, said.user_id),
             reply_to=said.reply_to,
+            formatted=said.formatted,
         )
 
     async def _action(self, press: Pressed) -> Action:

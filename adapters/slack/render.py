@@ -2,8 +2,9 @@
 
 The body is a `rich_text` block. Its text elements are literal: Slack parses no mrkdwn,
 no `<!channel>`, `<@U…>` or `<http://…|…>` inside them, and styles are flags on the
-element rather than `*`/`_`/`~` characters. So a span can hold any character and still
-shows exactly as written, and a stray `*` can never break (or create) formatting.
+element rather than `*`/`_`/`~` characters (a link is a `link` element). So a span can
+hold any character and still shows exactly as written, and a stray `*` can never break
+(or create) formatting.
 
 The top-level `text` is what notifications and old clients show, and Slack reads it as
 mrkdwn: there every span is escaped (`&`, `<`, `>`), which turns any mention, broadcast
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.buttons import block_action_id, encode_value
-from bot.contract import Button, Rich, Style
+from bot.contract import Button, Rich, Span, Style
 
 Block = dict[str, Any]
 
@@ -28,6 +29,7 @@ _STYLE_FLAGS: dict[Style, dict[str, bool]] = {
     Style.BOLD: {"bold": True},
     Style.ITALIC: {"italic": True},
     Style.CODE: {"code": True},
+    Style.LINK: {},
 }
 
 
@@ -43,7 +45,15 @@ def escape_mrkdwn(text: str) -> str:
 
 
 def fallback_text(rich: Rich) -> str:
-    return "".join(escape_mrkdwn(span.text) for span in rich)
+    return "".join(_fallback_span(span) for span in rich)
+
+
+def _fallback_span(span: Span) -> str:
+    """A link as Slack's `<url|label>` (the first '|' ends the url; '>' is escaped)."""
+    text = escape_mrkdwn(span.text)
+    if span.style is Style.LINK and span.url:
+        return f"<{escape_mrkdwn(span.url).replace('|', '%7C')}|{text}>"
+    return text
 
 
 def rich_text_block(rich: Rich) -> Block | None:
@@ -53,6 +63,8 @@ def rich_text_block(rich: Rich) -> Block | None:
         if not span.text:
             continue
         element: Block = {"type": "text", "text": span.text}
+        if span.style is Style.LINK and span.url:
+            element = {"type": "link", "url": span.url, "text": span.text}
         flags = _STYLE_FLAGS[span.style]
         if flags:
             element["style"] = dict(flags)

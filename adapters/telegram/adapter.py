@@ -35,7 +35,8 @@ from adapters.telegram.transport import (
     open_transport,
 )
 from bot.config import ConfigError, StaffSection, TelegramSection
-from bot.contract import Core, DeliveryError, Outbound, Rich, SentRef
+from bot.contract import Agent, Core, DeliveryError, Outbound, Rich, SentRef
+from bot.ids import parse_id
 from bot.text import fit_for_edit, split_rich
 
 log = logging.getLogger("adapters.telegram")
@@ -128,6 +129,18 @@ class TelegramAdapter:
             if not is_not_modified(exc):
                 raise delivery_error(exc) from exc
 
+    async def list_agents(self) -> list[Agent]:
+        """The staff group's administrators (bots left out): `getChatAdministrators`."""
+        bot, staff = self._running_bot(), self._staff
+        if staff is None:
+            return []
+        admins = await bot.get_chat_administrators(chat_id=staff.chat_id)
+        return [
+            Agent(str(a.user.id), a.user.full_name, (a.user.username,) if a.user.username else ())
+            for a in admins
+            if not a.user.is_bot
+        ]
+
     async def _send_card(
         self,
         bot: TelegramBot,
@@ -153,6 +166,10 @@ class TelegramAdapter:
         """Into the thread `out.to` names: a topic, or a reply chain (also in a forum)."""
         chat_id, thread = out.to.chat_id, out.to.thread_id
         place = self._topics.place(thread, chat_id=chat_id, forum=self._is_forum(chat_id))
+        answered = parse_id(out.answers.message_id) if out.answers is not None else None
+        if answered is not None:
+            # A private answer: Telegram has none in groups, so it replies to their message.
+            place = Placement(topic=place.topic, reply_to=answered)
         try:
             return await self._send_pieces(bot, chat_id, pieces, keyboard, place)
         except TelegramError as exc:

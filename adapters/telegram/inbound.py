@@ -94,7 +94,16 @@ def inbound_from(update: Update, origin: Origin) -> Inbound | None:
         from_staff_room=True,
         reply_to=_str_or_none(reply_to),
         reply_to_bot=_replies_to_bot(message, origin),
+        formatted=_formatted(message),
     )
+
+
+def _formatted(message: Message) -> str | None:
+    """An agent's text with its formatting (entities) as MarkdownV2, for bot/markup.py;
+    None when it has none."""
+    if message.text is not None:
+        return message.text_markdown_v2_urled if message.entities else None
+    return message.caption_markdown_v2_urled if message.caption_entities else None
 
 
 def _replies_to_bot(message: Message, origin: Origin) -> bool:

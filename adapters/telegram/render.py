@@ -19,7 +19,7 @@ _TAGS = {Style.BOLD: "b", Style.ITALIC: "i", Style.CODE: "code"}
 def neutralize_mentions(rich: Rich) -> Rich:
     """Break every '@name' apart; done before splitting so the length limit counts it."""
     return tuple(
-        span if span.style is Style.CODE else Span(_break_at(span.text), span.style)
+        span if span.style is Style.CODE else Span(_break_at(span.text), span.style, span.url)
         for span in rich
     )
 
@@ -34,5 +34,7 @@ def _break_at(text: str) -> str:
 
 def _span_html(span: Span) -> str:
     escaped = html.escape(span.text)
+    if span.style is Style.LINK and span.url:
+        return f'<a href="{html.escape(span.url, quote=True)}">{escaped}</a>'
     tag = _TAGS.get(span.style)
     return f"<{tag}>{escaped}</{tag}>" if tag else escaped

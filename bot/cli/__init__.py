@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 # The CLI assembles the program: bot/cli/ is the one place in bot/ that imports adapters.
-from bot.cli import db, doctor, faq, hours, privacy, report, run, shell
+from bot.cli import db, doctor, faq, hours, privacy, report, run, shell, snippets
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `supportbot COMMAND --help` for a command's options.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (shell, run, doctor, faq, hours, db, report, privacy):
+    for module in (shell, run, doctor, faq, snippets, hours, db, report, privacy):
         module.register(commands)
     return parser
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.cli import faq_learning
 from bot.cli.common import add_config_option, load_or_exit
 from bot.faq_settings import match_settings
 from bot.text import clean_text
@@ -51,6 +52,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     try_.add_argument("text", nargs="*", metavar="TEXT", help="questions (default: stdin lines)")
     add_config_option(try_)
     try_.set_defaults(run=run_try)
+    faq_learning.register_actions(actions)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -15,6 +15,10 @@ class ActionId(StrEnum):
     FORGET = "forget"  # the customer confirms deleting their data; value: "yes" or "no"
     # Not a button: the bot's own signal that a flooding customer stopped (bot/flood.py).
     RELEASE_HELD = "release_held"
+    # Not buttons either: the bot's own signals that a ticket is due for a reminder or
+    # for closing (bot/ticket_life.py); value: "<ticket id>:<what makes it due>".
+    REMIND_UNCLAIMED = "remind_unclaimed"
+    AUTO_CLOSE = "auto_close"
 
     @classmethod
     def parse(cls, raw: str) -> ActionId | None:

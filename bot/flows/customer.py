@@ -9,17 +9,20 @@ from datetime import timedelta
 from bot import language
 from bot.config import Config
 from bot.contract import Action, Button, Inbound, Rich, Sender, Span
-from bot.flows import forget
+from bot.flows import blocking, forget, timers
 from bot.flows.actions import ActionId
 from bot.flows.handoff import WITH_STAFF, HandoffFlow
 from bot.flows.turn import Turn
 from bot.i18n import Templates
+from bot.ids import parse_rating
 from bot.small_talk import Phrasebooks
 from bot.text import clean_text
 from faq.model import Entry, SmallTalkKind
 from faq.store import FaqStore
-from handoff import conversations, messages, tickets
+from handoff import conversations, faq_feedback, messages, tickets
 from handoff.conversations import Activity, ConversationRow
+from handoff.faq_feedback import Candidate
+from handoff.models import FeedbackKind
 from handoff.states import ConversationState, MessageKind, QuestionOutcome, TicketReason
 
 # Longer than this, a message is not an FAQ question: it goes to a person whole.
@@ -27,6 +30,8 @@ LONG_MESSAGE = 1500
 # The matcher reads this much of a message.
 MATCH_CHARS = 500
 BUTTON_LABEL_CHARS = 60
+# A question the FAQ did not answer is recorded with this many best entries.
+FEEDBACK_CANDIDATES = 3
 
 ActionHandler = Callable[["CustomerFlow", Turn, ConversationRow, Action], Awaitable[None]]
 
@@ -41,6 +46,9 @@ class CustomerFlow:
 
     async def on_message(self, turn: Turn, event: Inbound) -> None:
         conversation, activity = await self._conversation(turn, event)
+        if activity.blocked:
+            await blocking.turn_away(turn, self.templates, conversation, activity)
+            return
         text = clean_text(event.text)
         if not text:
             turn.tell_customer(
@@ -56,10 +64,26 @@ class CustomerFlow:
             await self._relay_to_thread(turn, conversation, conversation.ticket_id, text)
             return
         if conversation.state == ConversationState.RATING:
-            if text in {"1", "2", "3", "4", "5"}:
-                await self._rate(turn, conversation, int(text))
-                return
+            await self._while_rating(turn, conversation, text)
+            return
+        await self._to_bot(turn, conversation, text)
+
+    async def _while_rating(self, turn: Turn, conversation: ConversationRow, text: str) -> None:
+        """Asked for a rating: a digit typed alone is one; the first other message is
+        answered as usual with the prompt repeated after it, the next one leaves it."""
+        rating = parse_rating(text)
+        if rating is not None:
+            await self._rate(turn, conversation, rating)
+            return
+        first = await timers.first_stray(turn, conversation)
+        if not first:
             _back_to_bot(conversation)
+        await self._to_bot(turn, conversation, text)
+        if first:
+            timers.ask_again(turn, self.templates, conversation)
+
+    async def _to_bot(self, turn: Turn, conversation: ConversationRow, text: str) -> None:
+        """A message for the bot: an FAQ question, small talk, or a wish for a person."""
         if len(text) > LONG_MESSAGE:
             turn.tell_customer(
                 conversation, self.templates.render("long_message", conversation.locale)
@@ -107,8 +131,12 @@ class CustomerFlow:
         turn.tell_customer(conversation, reply, buttons)
 
     async def on_action(self, turn: Turn, event: Action) -> None:
-        conversation, _ = await self._conversation(turn, event)
+        conversation, activity = await self._conversation(turn, event)
         action = ActionId.parse(event.action_id)
+        if activity.blocked:
+            if action not in timers.SIGNALS:  # the bot's own signals tell nobody
+                await blocking.turn_away(turn, self.templates, conversation, activity)
+            return
         handler = _ON_ACTION.get(action) if action is not None else None
         if handler is not None:
             await handler(self, turn, conversation, event)
@@ -119,6 +147,7 @@ class CustomerFlow:
     async def _picked_faq(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
         entry = self.faq.faq.by_id(event.value)
         if entry is not None:
+            await faq_feedback.chose(turn.conn, conversation.id, entry.id)
             self._give_answer(turn, conversation, entry)
 
     async def _helped(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
@@ -128,11 +157,21 @@ class CustomerFlow:
         )
 
     async def _did_not_help(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
+        entry = self.faq.faq.by_id(event.value)
+        if entry is not None:
+            await faq_feedback.rejected(turn.conn, conversation.id, entry.id)
+        question = await faq_feedback.last_question(turn.conn, conversation.id)
+        if question is not None:
+            entry_id = None if entry is None else entry.id
+            await self._record_feedback(
+                turn, conversation, FeedbackKind.UNHELPFUL, question, entry_id
+            )
         await self._miss(turn, conversation, "unhelpful", TicketReason.UNHELPFUL)
 
     async def _rated(self, turn: Turn, conversation: ConversationRow, event: Action) -> None:
-        if event.value.isdigit() and conversation.state == ConversationState.RATING:
-            await self._rate(turn, conversation, int(event.value))
+        rating = parse_rating(event.value)
+        if rating is not None and conversation.state == ConversationState.RATING:
+            await self._rate(turn, conversation, rating)
 
     async def _flooding(
         self, turn: Turn, conversation: ConversationRow, activity: Activity
@@ -213,6 +252,15 @@ class CustomerFlow:
             self._give_answer(turn, conversation, match.entry)
         elif match.decision == "suggest":
             turn.settle(QuestionOutcome.SUGGESTED)
+            await faq_feedback.record(
+                turn.conn,
+                conversation_id=conversation.id,
+                kind=FeedbackKind.SUGGESTED,
+                locale=locale,
+                text=text[:MATCH_CHARS],
+                candidates=[Candidate(s.entry.id, s.score) for s in match.suggestions],
+                now=turn.now,
+            )
             buttons = tuple(
                 Button(_label(self._question(s.entry, locale)), ActionId.FAQ, s.entry.id)
                 for s in match.suggestions
@@ -223,7 +271,30 @@ class CustomerFlow:
                 (*buttons, self._human_button(locale)),
             )
         else:
+            await self._record_feedback(turn, conversation, FeedbackKind.MISS, text[:MATCH_CHARS])
             await self._miss(turn, conversation, "no_match", TicketReason.NO_ANSWER, text)
+
+    async def _record_feedback(
+        self,
+        turn: Turn,
+        conversation: ConversationRow,
+        kind: FeedbackKind,
+        text: str,
+        entry_id: str | None = None,
+    ) -> None:
+        """A question the FAQ did not settle, with its best entries as ranked now (the
+        matcher keeps none for a `none` decision): `supportbot faq gaps` reads them."""
+        ranked = self.faq.matcher.rank(text, FEEDBACK_CANDIDATES, conversation.locale)
+        await faq_feedback.record(
+            turn.conn,
+            conversation_id=conversation.id,
+            kind=kind,
+            locale=conversation.locale,
+            text=text,
+            candidates=[Candidate(s.entry.id, s.score) for s in ranked],
+            now=turn.now,
+            entry_id=entry_id,
+        )
 
     async def _miss(
         self,
@@ -309,6 +380,8 @@ _ON_ACTION: dict[ActionId, ActionHandler] = {
     ActionId.FORGET: CustomerFlow._forget,
     ActionId.CLAIM: CustomerFlow._not_staff,
     ActionId.RELEASE_HELD: CustomerFlow._held_released,
+    ActionId.REMIND_UNCLAIMED: timers.remind,
+    ActionId.AUTO_CLOSE: timers.auto_close,
 }
 
 

@@ -97,6 +97,25 @@ class HandoffFlow:
         card_text, buttons = await self.card(turn, ticket, conversation)
         title = f"#{ticket.id} {conversation.display_name}"[:100]
         turn.post_card(ticket, card_text, buttons, title)
+        await self._whole_in_thread(turn, ticket, conversation)
+
+    async def _whole_in_thread(
+        self, turn: Turn, ticket: Ticket, conversation: ConversationRow
+    ) -> None:
+        """The card shows each line of the transcript cut short; what the customer wrote
+        at length goes to the ticket's thread whole (the adapter splits it to the
+        platform's message limit), as plain text."""
+        said = await messages.customer_lines(
+            turn.session, conversation.id, until=ticket.created_at, limit=TRANSCRIPT_LINES
+        )
+        for line in said:
+            if len(" ".join(line.text.split())) > TRANSCRIPT_LINE_CHARS:
+                turn.to_thread(
+                    ticket,
+                    self.templates.render(
+                        "customer_whole", self.staff_locale, name=line.author, text=line.text
+                    ),
+                )
 
     async def _notice(self, turn: Turn, conversation: ConversationRow, ticket: Ticket) -> Rich:
         locale = conversation.locale

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import Config
-from bot.contract import Action, Event, Inbound
+from bot.contract import Action, Answered, Event, Inbound
 from bot.flows.customer import CustomerFlow
 from bot.flows.staff import StaffFlow
 from bot.flows.turn import Turn
@@ -62,10 +62,15 @@ class Router:
             await self._staff.on_action(turn, event)
 
     async def _outsider_in_staff_room(self, turn: Turn, event: Event) -> None:
-        """Someone in the staff room who is not an agent: refuse actions and commands."""
-        if isinstance(event, Action) or event.text.startswith("/"):
-            turn.say(
+        """Someone in the staff room who is not an agent: refuse actions and commands
+        ("/resolve" and "!resolve" alike) with a reply only they see where the platform
+        allows (Outbound.private_to)."""
+        if isinstance(event, Action) or event.text.lstrip().startswith(("/", "!")):
+            press = event.event_id if isinstance(event, Action) else ""
+            turn.tell_privately(
                 event.address,
+                event.sender.user_id,
+                Answered(event.message_id, press),
                 self._customers.templates.render("not_staff", self._config.bot.default_locale),
             )
 
@@ -74,9 +79,10 @@ class Router:
         return event.platform == staff.platform and event.chat_id == staff.chat_id
 
     def _is_agent(self, event: Event) -> bool:
-        allowed = self._config.staff.agents
+        staff = self._config.staff
+        user_id = event.sender.user_id
         return (
             event.from_staff_room
             and self._in_staff_room(event)
-            and (not allowed or event.sender.user_id in allowed)
+            and (not staff.agents or user_id in staff.agents or user_id in staff.admins)
         )

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.contract import Address, Button, Rich, plain_text
-from bot.outbox_codec import encode
+from bot.contract import Address, Answered, Button, Rich, plain_text
+from bot.outbox_codec import encode, encode_private
 from handoff import conversations, messages, outbox
 from handoff.conversations import ConversationRow
 from handoff.models import Ticket
@@ -66,6 +66,19 @@ class Turn:
                 chat_id=to.chat_id,
                 thread_id=to.thread_id,
                 payload=encode(text, buttons),
+                now=self.now,
+            )
+        )
+
+    def tell_privately(self, to: Address, user_id: str, answers: Answered, text: Rich) -> None:
+        """A reply only `user_id` sees where the platform allows (`Outbound.private_to`)."""
+        self._outbox.append(
+            outbox.new_row(
+                target=OutboxTarget.ADDRESS,
+                platform=to.platform,
+                chat_id=to.chat_id,
+                thread_id=to.thread_id,
+                payload=encode_private(encode(text), user_id, answers),
                 now=self.now,
             )
         )

@@ -52,6 +52,7 @@ _ROUTES: list[tuple[str, str, str]] = [
     ("GET", r"/gateway/bot", "get_gateway_bot"),
     ("GET", r"/guilds/(?P<guild_id>\d+)/roles", "get_roles"),
     ("GET", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)", "get_member"),
+    ("GET", r"/guilds/(?P<guild_id>\d+)/members", "list_guild_members"),
     ("GET", r"/channels/(?P<channel_id>\d+)", "get_channel"),
     ("GET", r"/channels/(?P<channel_id>\d+)/messages", "get_channel_messages"),
     ("POST", r"/channels/(?P<channel_id>\d+)/messages", "create_message"),
@@ -128,6 +129,10 @@ class FakeDiscord(LocalServer):
         self.staff_overwrites: list[Payload] = []
         self._failures: FailurePlan[_Failure] = FailurePlan()
         self._sockets: set[web.WebSocketResponse] = set()
+        # The guild's members for GET /guilds/{id}/members (`member()` payloads), which
+        # Discord answers only with the Server Members intent on in the Developer Portal.
+        self.guild_members: list[Payload] = []
+        self.members_intent = True
         self._sequence = itertools.count(1)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -291,6 +296,14 @@ class FakeDiscord(LocalServer):
             return self._json({"message": "Unknown Member", "code": 10007}, 404)
         member = self.member(self.bot_user(), staff=False)
         return self._json(member | {"roles": [str(self.bot_role_id)]})
+
+    async def _on_list_guild_members(self, call: Call) -> web.Response:
+        if not self.members_intent:
+            return self._json({"message": "Missing Access", "code": 50001}, 403)
+        after = int(call.query.get("after") or 0)
+        limit = int(call.query.get("limit") or 1)
+        later = [m for m in self.guild_members if int(m["user"]["id"]) > after]
+        return self._json(sorted(later, key=lambda m: int(m["user"]["id"]))[:limit])
 
     async def _on_get_channel(self, call: Call) -> web.Response:
         channel = self.channel(int(call.params["channel_id"]))

@@ -204,6 +204,8 @@ class FakeTelegramApi(LocalServer):
         self.calls = self._log.calls
         self.webhook: dict[str, str] = {}
         self._chats: dict[int, _Chat] = {}
+        # Who the users are, by id, where a method answers with whole users.
+        self.people: dict[int, FakeUser] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._updates: list[dict[str, Any]] = []
@@ -607,6 +609,20 @@ class FakeTelegramApi(LocalServer):
             "max_reaction_count": 11,
             "accepted_gift_types": gifts,
         }
+
+    async def _api_getChatAdministrators(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        """The chat's creator and administrators, named as `people` knows them."""
+        chat = self._chat(params["chat_id"])
+        admins = []
+        for user_id, status in chat.members.items():
+            if status not in ("creator", "administrator"):
+                continue
+            member = await self._api_getChatMember({**params, "user_id": str(user_id)})
+            known = self.people.get(user_id)
+            if known is not None:
+                member["user"] = known.to_dict()
+            admins.append(member)
+        return admins
 
     async def _api_getChatMember(self, params: dict[str, str]) -> dict[str, Any]:
         chat = self._chat(params["chat_id"])

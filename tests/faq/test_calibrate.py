@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,8 @@ import pytest
 from faq.calibrate import WRONG, Overrides, calibrate, resolve
 from faq.calibrate_data import out_of_scope
 from faq.loader import load_faq
-from faq.matcher import Matcher, MatchSettings
+from faq.match_index import MatchIndex
+from faq.matcher import Matcher, MatchSettings, phrasings
 from faq.model import Entry, Faq
 from faq.reload import load_elsewhere
 from faq.store import FaqStore
@@ -145,3 +147,35 @@ async def test_the_reload_child_calibrates_the_faq_it_loads(tmp_path: Path) -> N
     assert loaded.settings == calibrate(load_faq(file, "de"), Overrides(margin=7.0)).settings
     assert loaded.settings is not None and loaded.settings.margin == 7.0
     assert (await load_elsewhere(file, "de")).settings is None
+
+
+class Recording:
+    """A ranker factory (faq.calibrate.RankerFactory): the lexical index, recording
+    the phrasings of each ranker it builds and the questions each is asked."""
+
+    def __init__(self) -> None:
+        self.folds: list[tuple[set[str], list[str]]] = []
+
+    def __call__(self, pairs: Sequence[tuple[int, str]], count: int) -> Recording.Asked:
+        self.folds.append(({text for _place, text in pairs}, []))
+        return Recording.Asked(MatchIndex(pairs, count), self.folds[-1][1])
+
+    class Asked:
+        def __init__(self, index: MatchIndex, asked: list[str]) -> None:
+            self.index = index
+            self.asked = asked
+
+        def top(self, text: str, limit: int) -> list[tuple[int, float]]:
+            self.asked.append(text)
+            return self.index.top(text, limit)
+
+
+def test_calibration_ranks_with_the_ranker_it_is_given(german: Faq) -> None:
+    recording = Recording()
+    assert calibrate(german, ranker=recording) == calibrate(german)
+    *folds, (whole, foreign) = recording.folds
+    assert whole == {text for _place, text in phrasings(german)}
+    assert foreign == [text for texts in out_of_scope().values() for text in texts]
+    assert len(folds) >= 2
+    for known, asked in folds:
+        assert asked and not known & set(asked)

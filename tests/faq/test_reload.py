@@ -12,9 +12,19 @@ import numpy as np
 import pytest
 
 import faq.reload
+from faq.e5 import E5Embedder
 from faq.loader import FaqError, load_faq
-from faq.matcher import Matcher, MatchSettings
-from faq.reload import Loaded, ReloadFailed, load_elsewhere, receive, retire, send
+from faq.matcher import Matcher, MatchSettings, phrasings
+from faq.reload import (
+    Loaded,
+    ReloadFailed,
+    Semantic,
+    embedder_class,
+    load_elsewhere,
+    receive,
+    retire,
+    send,
+)
 from faq.store import FaqStore
 
 FAQ = """
@@ -52,10 +62,10 @@ def same(mine: object, theirs: object) -> bool:
     return mine == theirs
 
 
-async def through_a_pipe(path: Path) -> Loaded:
+async def through_a_pipe(path: Path, semantic: Semantic | None = None) -> Loaded:
     """send() into memory, receive() from a stream fed with those bytes."""
     out = io.BytesIO()
-    send(out, path, "en")
+    send(out, path, "en", None, semantic)
     stream = asyncio.StreamReader()
     stream.feed_data(out.getvalue())
     stream.feed_eof()
@@ -70,7 +80,8 @@ async def test_pieces_rebuild_the_same_faq_and_index(
     monkeypatch.setattr(faq.reload, "_PIECE_ITEMS", 3)
     monkeypatch.setattr(faq.reload, "_PIECE_ENTRIES", 2)
     path = write(tmp_path)
-    received, index, _settings = await through_a_pipe(path)
+    received, index, _settings, vectors = await through_a_pipe(path)
+    assert vectors is None
     loaded = load_faq(path)
     assert received == loaded
     here = Matcher(loaded, MatchSettings())
@@ -78,6 +89,22 @@ async def test_pieces_rebuild_the_same_faq_and_index(
     assert same(here.index.tables, there.index.tables)
     for question in ("when does my parcel come", "paypal", "passwort vergessen", "weather"):
         assert there.match(question) == here.match(question)
+
+
+async def test_the_embeddings_come_back_in_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faq.reload, "_PIECE_BYTES", 1024)
+    path = write(tmp_path)
+    e5 = E5Embedder()
+    semantic = Semantic(embedder_class(e5), tmp_path / "cache")
+    assert semantic.embedder == "faq.e5:E5Embedder"
+    received, _index, _settings, vectors = await through_a_pipe(path, semantic)
+    texts = [text for _place, text in phrasings(received)]
+    assert vectors is not None and vectors.shape == (len(texts), 384)
+    assert vectors.nbytes > 4 * 1024
+    assert np.allclose(vectors, e5.embed(texts), atol=1e-5)
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 1
 
 
 async def test_a_faq_that_does_not_load_comes_back_as_its_problems(tmp_path: Path) -> None:
@@ -89,8 +116,9 @@ async def test_a_faq_that_does_not_load_comes_back_as_its_problems(tmp_path: Pat
 
 async def test_the_child_process_loads_and_reports(tmp_path: Path) -> None:
     path = write(tmp_path)
-    loaded, index, _settings = await load_elsewhere(path, "en")
+    loaded, index, _settings, vectors = await load_elsewhere(path, "en")
     assert loaded == load_faq(path)
+    assert vectors is None
     found = Matcher(loaded, MatchSettings(), index).match("I forgot my password").entry
     assert found is not None
     assert found.id == "password"

@@ -112,6 +112,6 @@ def test_a_kind_given_in_two_files_names_both_places(tmp_path: Path) -> None:
 
 async def test_a_reload_in_a_child_process_keeps_the_small_talk(tmp_path: Path) -> None:
     file = write(tmp_path / "faq.yaml", ENTRY + "small_talk:\n  greeting: {reply: Ahoy!}\n")
-    faq, _index, _settings = await load_elsewhere(file, "en")
+    faq = (await load_elsewhere(file, "en")).faq
     assert faq == load_faq(file)
     assert faq.small_talk[0].reply == {"en": "Ahoy!"}

@@ -28,7 +28,9 @@ from handoff.storage import (
 
 TABLES = {
     "alembic_version",
+    "blocks",
     "conversations",
+    "faq_feedback",
     "messages",
     "outbox",
     "inbox",

@@ -236,6 +236,28 @@ async def test_each_agent_command_reaches_the_core(
     assert [_inbound(e).text for e in core.events] == ["/note VIP", "/release", "/resolve"]
 
 
+async def test_snippet_and_faq_commands_reach_the_core(
+    fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
+) -> None:
+    thread_id = await _thread(fake, adapter)
+    agent = fake.member(fake.user(fake.new_id(), "dana"), staff=True)
+    commands = [
+        ("s", _text_option("name", "refund-started")),
+        ("s", []),
+        ("faq", _text_option("entry", "shipping-time")),
+    ]
+    for count, (name, options) in enumerate(commands, 1):
+        command = fake.slash_command(thread_id, name, agent, options)
+        await fake.dispatch("INTERACTION_CREATE", command)
+        await core.wait_for(count)
+
+    assert [_inbound(e).text for e in core.events] == [
+        "/s refund-started",
+        "/s",
+        "/faq shipping-time",
+    ]
+
+
 async def test_commands_are_refused_outside_a_ticket_thread_or_without_the_role(
     fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
 ) -> None:
@@ -278,9 +300,11 @@ async def test_commands_are_registered_only_when_configured(
     await start_adapter(sync_commands=True)
     sync = await fake.wait_for_call("bulk_overwrite_global_commands")
     assert sorted(c["name"] for c in sync.body) == [
+        "faq",
         "note",
         "release",
         "reply",
         "resolve",
+        "s",
         "transfer",
     ]
