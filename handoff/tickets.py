@@ -102,9 +102,38 @@ async def claim(
     session: AsyncSession, ticket_id: int, agent_id: str, agent_name: str, now: datetime
 ) -> bool:
     """True for exactly one caller per open ticket."""
+    return await _claim(session, ticket_id, (TicketStatus.OPEN,), agent_id, agent_name, now)
+
+
+async def take_over(
+    session: AsyncSession, ticket_id: int, agent_id: str, agent_name: str, now: datetime
+) -> bool:
+    """An admin takes a ticket that is open or claimed by anyone (not a resolved one)."""
+    statuses = (TicketStatus.OPEN, TicketStatus.CLAIMED)
+    return await _claim(session, ticket_id, statuses, agent_id, agent_name, now)
+
+
+async def release(session: AsyncSession, ticket_id: int, agent_id: str) -> bool:
+    return await _release(session, ticket_id, _held_by(ticket_id, agent_id))
+
+
+async def release_any(session: AsyncSession, ticket_id: int) -> bool:
+    """An admin puts a ticket back in the queue, whoever holds it."""
+    claimed = and_(Ticket.id == ticket_id, Ticket.status == TicketStatus.CLAIMED)
+    return await _release(session, ticket_id, claimed)
+
+
+async def _claim(
+    session: AsyncSession,
+    ticket_id: int,
+    statuses: tuple[TicketStatus, ...],
+    agent_id: str,
+    agent_name: str,
+    now: datetime,
+) -> bool:
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == TicketStatus.OPEN)
+        .where(Ticket.id == ticket_id, Ticket.status.in_(statuses))
         .values(
             status=TicketStatus.CLAIMED, agent_id=agent_id, agent_name=agent_name, claimed_at=now
         )
@@ -116,45 +145,10 @@ async def claim(
     return won
 
 
-async def release(session: AsyncSession, ticket_id: int, agent_id: str) -> bool:
+async def _release(session: AsyncSession, ticket_id: int, held: ColumnElement[bool]) -> bool:
     result = await session.execute(
         update(Ticket)
-        .where(_held_by(ticket_id, agent_id))
-        .values(status=TicketStatus.OPEN, agent_id=None, agent_name=None, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    released = changed_one(result)
-    if released:
-        await _set_conversation_state(session, ticket_id, ConversationState.QUEUED)
-    return released
-
-
-async def take_over(
-    session: AsyncSession, ticket_id: int, agent_id: str, agent_name: str, now: datetime
-) -> bool:
-    """An admin takes a ticket that is open or claimed by anyone (not a resolved one)."""
-    result = await session.execute(
-        update(Ticket)
-        .where(
-            Ticket.id == ticket_id,
-            Ticket.status.in_((TicketStatus.OPEN, TicketStatus.CLAIMED)),
-        )
-        .values(
-            status=TicketStatus.CLAIMED, agent_id=agent_id, agent_name=agent_name, claimed_at=now
-        )
-        .execution_options(synchronize_session=False)
-    )
-    taken = changed_one(result)
-    if taken:
-        await _set_conversation_state(session, ticket_id, ConversationState.AGENT)
-    return taken
-
-
-async def release_any(session: AsyncSession, ticket_id: int) -> bool:
-    """An admin puts a ticket back in the queue, whoever holds it."""
-    result = await session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == TicketStatus.CLAIMED)
+        .where(held)
         .values(status=TicketStatus.OPEN, agent_id=None, agent_name=None, claimed_at=None)
         .execution_options(synchronize_session=False)
     )

@@ -59,26 +59,20 @@ class Turn:
         return conversation
 
     def say(self, to: Address, text: Rich, buttons: tuple[Button, ...] = ()) -> None:
-        self._outbox.append(
-            outbox.new_row(
-                target=OutboxTarget.ADDRESS,
-                platform=to.platform,
-                chat_id=to.chat_id,
-                thread_id=to.thread_id,
-                payload=encode(text, buttons),
-                now=self.now,
-            )
-        )
+        self._send(to, encode(text, buttons))
 
     def tell_privately(self, to: Address, user_id: str, answers: Answered, text: Rich) -> None:
         """A reply only `user_id` sees where the platform allows (`Outbound.private_to`)."""
+        self._send(to, encode_private(encode(text), user_id, answers))
+
+    def _send(self, to: Address, payload: dict[str, Any]) -> None:
         self._outbox.append(
             outbox.new_row(
                 target=OutboxTarget.ADDRESS,
                 platform=to.platform,
                 chat_id=to.chat_id,
                 thread_id=to.thread_id,
-                payload=encode_private(encode(text), user_id, answers),
+                payload=payload,
                 now=self.now,
             )
         )
