@@ -161,6 +161,20 @@ async def test_a_reloaded_faq_is_kept_out_of_the_collectors_walks(tmp_path: Path
     assert not any(found is served for found in walked)
 
 
+async def test_the_collector_runs_again_after_a_reload_good_or_bad(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    store = FaqStore(path, MatchSettings())
+    try:
+        write(tmp_path, FAQ.replace("Two days.", "Three days."))
+        assert await store.reload_elsewhere() is True
+        assert gc.isenabled()
+        write(tmp_path, FAQ.replace("Two days.", "''"))
+        assert await store.reload_elsewhere() is False
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
 async def test_store_reloads_through_the_child(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
