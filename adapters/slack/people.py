@@ -2,11 +2,13 @@
 
 Events carry only a user id; the core needs a name (agents sign their replies with it)
 and a locale hint. When Slack cannot say, the user id stands in for the name, and that
-stand-in is not cached.
+stand-in is not cached. A burst of one customer's messages asks once: the lookups that
+arrive while one is under way wait for it (users.info is rate limited per minute).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -32,11 +34,21 @@ class People:
     ) -> None:
         self._client = client
         self._known: TtlCache[str, Sender] = TtlCache(ttl=ttl, capacity=capacity, clock=clock)
+        self._asking: dict[str, asyncio.Future[Sender]] = {}
 
     async def sender(self, user_id: str) -> Sender:
         cached = self._known.get(user_id)
         if cached is not None:
             return cached
+        asking = self._asking.get(user_id)
+        if asking is None:
+            asking = asyncio.ensure_future(self._ask(user_id))
+            self._asking[user_id] = asking
+            asking.add_done_callback(lambda _done: self._asking.pop(user_id, None))
+        # Shielded: one waiter giving up does not cancel the others' lookup.
+        return await asyncio.shield(asking)
+
+    async def _ask(self, user_id: str) -> Sender:
         try:
             response = await self._client.users_info(user=user_id, include_locale=True)
         except CALL_ERRORS as exc:

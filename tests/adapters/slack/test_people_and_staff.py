@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -76,6 +77,15 @@ async def test_a_sender_has_a_display_name_and_a_language_hint_cached(fake: Fake
     clock.now = 600.0
     await people.sender(CUSTOMER)
     assert len(fake.calls_of("users.info")) == 3
+
+
+async def test_lookups_of_one_user_at_once_ask_slack_once(fake: FakeSlack) -> None:
+    people = People(client_for(fake))
+
+    found = await asyncio.gather(*(people.sender(CUSTOMER) for _ in range(5)))
+
+    assert set(found) == {Sender(CUSTOMER, "Cara <!channel>", "de")}
+    assert len(fake.calls_of("users.info")) == 1
 
 
 async def test_an_unknown_user_is_named_by_id_and_not_cached(fake: FakeSlack) -> None:
