@@ -128,15 +128,15 @@ def _load_file(
         problems.append(Problem(f"{name}:{exc.line}", str(exc)))
         return [], []
     except yaml.MarkedYAMLError as exc:
-        problems.append(_yaml_problem(name, exc))
+        problems.append(yaml_problem(name, exc))
         return [], []
     except yaml.YAMLError as exc:
         problems.append(Problem(name, f"not valid YAML: {exc}"))
         return [], []
-    return _FileParser(name, default_locale, problems).parse(root)
+    return FileParser(name, default_locale, problems).parse(root)
 
 
-def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+def yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     where = f"{name}:{mark.line + 1}" if mark else name
     message = f"not valid YAML: {exc.problem or exc.context}"
@@ -148,7 +148,7 @@ def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
     return Problem(where, message)
 
 
-class _FileParser:
+class FileParser:
     """Turns one file's node tree into entries, appending a `Problem` for each fault."""
 
     def __init__(self, name: str, default_locale: str, problems: list[Problem]) -> None:
@@ -270,7 +270,7 @@ class _FileParser:
         if node is None:
             self._report(entry, f"{label}id is missing")
             return None
-        value = _text(node)
+        value = node_text(node)
         if not value:
             self._report(node, f"{label}id must be a non-empty text")
             return None
@@ -304,7 +304,7 @@ class _FileParser:
             if not isinstance(value, ScalarNode):
                 self._report(value, f"{label}{where} must be a text")
                 continue
-            text = _text(value)
+            text = node_text(value)
             if not text:
                 self._report(value, f"{label}{where} is empty")
                 continue
@@ -341,7 +341,7 @@ class _FileParser:
             return None
         texts: list[str] = []
         for index, item in enumerate(node.value, 1):
-            text = _text(item) if isinstance(item, ScalarNode) else None
+            text = node_text(item) if isinstance(item, ScalarNode) else None
             if text is None:
                 self._report(item, f"{label}{where} #{index} must be a text")
             elif not text:
@@ -366,7 +366,7 @@ class _FileParser:
         return value
 
 
-def _text(node: Node) -> str | None:
+def node_text(node: Node) -> str | None:
     """A scalar's text as written, stripped; "" for an empty or null value."""
     if not isinstance(node, ScalarNode):
         return None
@@ -380,7 +380,7 @@ def _label(node: Node, number: int) -> str:
     if isinstance(node, MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, ScalarNode) and key_node.value == "id":
-                text = _text(value_node)
+                text = node_text(value_node)
                 if text and _ID.fullmatch(text) and len(text) <= MAX_ID_LENGTH:
                     return f'entry "{text}": '
     return f"entry #{number}: "

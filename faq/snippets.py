@@ -32,7 +32,7 @@ from typing import TypeGuard
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from faq.loader import FaqError, Problem, _FileParser, _text, _yaml_problem
+from faq.loader import FaqError, FileParser, Problem, node_text, yaml_problem
 from faq.safe_yaml import LimitExceeded, Limits, compose
 from faq.store import _snapshot
 
@@ -93,7 +93,7 @@ def load_snippets(path: Path, default_locale: str = "en") -> Snippets:
     except LimitExceeded as exc:
         raise FaqError([Problem(f"{name}:{exc.line}", str(exc))]) from None
     except yaml.MarkedYAMLError as exc:
-        raise FaqError([_yaml_problem(name, exc)]) from None
+        raise FaqError([yaml_problem(name, exc)]) from None
     except yaml.YAMLError as exc:
         raise FaqError([Problem(name, f"not valid YAML: {exc}")]) from None
     problems: list[Problem] = []
@@ -103,7 +103,7 @@ def load_snippets(path: Path, default_locale: str = "en") -> Snippets:
     return Snippets(tuple(snippets))
 
 
-class _SnippetParser(_FileParser):
+class _SnippetParser(FileParser):
     """The FAQ loader's field checks (mappings, locale maps, texts), for snippets."""
 
     def snippets(self, root: Node | None) -> list[Snippet]:
@@ -167,7 +167,7 @@ class _SnippetParser(_FileParser):
         if node is None:
             self._report(snippet, f"{label}name is missing")
             return None
-        value = _text(node)
+        value = node_text(node)
         if not _valid_name(value):
             self._report(
                 node,
@@ -188,8 +188,9 @@ def _label(node: Node, number: int) -> str:
     """How messages name a snippet: by its name when it has a valid one, else by position."""
     if isinstance(node, MappingNode):
         for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == "name" and _valid_name(_text(value)):
-                return f'snippet "{_text(value)}": '
+            named = isinstance(key, ScalarNode) and key.value == "name"
+            if named and _valid_name(node_text(value)):
+                return f'snippet "{node_text(value)}": '
     return f"snippet #{number}: "
 
 
