@@ -39,12 +39,14 @@ class Scored:
 @dataclass(frozen=True)
 class Match:
     """`entry` is set only for "answer"; `suggestions` are the runners-up of an answer
-    or the close calls of a suggestion, best first, at most `max_suggestions`."""
+    or the close calls of a suggestion, best first, at most `max_suggestions`; `ranked`
+    are the best entries whatever the decision (what a miss is recorded with)."""
 
     decision: Literal["answer", "suggest", "none"]
     entry: Entry | None
     score: float
     suggestions: tuple[Scored, ...]
+    ranked: tuple[Scored, ...] = ()
 
 
 class Matcher:
@@ -158,13 +160,14 @@ def decide(ranked: Sequence[Scored], settings: MatchSettings) -> Match:
     leads the runner-up by the margin, suggest when it reaches `suggest`, else none."""
     if not ranked:
         return Match("none", None, 0.0, ())
+    listed = tuple(ranked)
     best = ranked[0]
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     threshold = settings.answer if best.entry.threshold is None else best.entry.threshold
     if best.score >= threshold and best.score - runner_up >= settings.margin:
         runners = tuple(s for s in ranked[1:] if s.score >= settings.suggest)
-        return Match("answer", best.entry, best.score, runners[: settings.max_suggestions])
+        return Match("answer", best.entry, best.score, runners[: settings.max_suggestions], listed)
     if best.score >= settings.suggest:
         close = tuple(s for s in ranked if s.score >= settings.suggest)
-        return Match("suggest", None, best.score, close[: settings.max_suggestions])
-    return Match("none", None, best.score, ())
+        return Match("suggest", None, best.score, close[: settings.max_suggestions], listed)
+    return Match("none", None, best.score, (), listed)

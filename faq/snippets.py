@@ -34,7 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from faq.loader import FaqError, FileParser, Problem, node_text, yaml_problem
 from faq.safe_yaml import LimitExceeded, Limits, compose
-from faq.store import _snapshot
+from faq.store import files_snapshot
 
 logger = logging.getLogger("faq")
 
@@ -206,7 +206,7 @@ class SnippetStore:
         self.path = path
         self._default_locale = default_locale
         self._poll_seconds = poll_seconds
-        self._snapshot = _snapshot(path)
+        self._snapshot = files_snapshot(path)
         self._current = load_snippets(path, default_locale)
         self._last_error: FaqError | None = None
 
@@ -222,7 +222,7 @@ class SnippetStore:
     def reload_if_changed(self) -> bool:
         """Reload when the file changed, appeared or vanished; True when new snippets
         are in service. A rejected edit is logged once, and the last good ones stay."""
-        snapshot = _snapshot(self.path)
+        snapshot = files_snapshot(self.path)
         if snapshot == self._snapshot:
             return False
         self._snapshot = snapshot

@@ -56,7 +56,7 @@ class FaqStore:
         self._default_locale = default_locale
         self._poll_seconds = poll_seconds
         self._inline_phrasings = inline_phrasings
-        self._snapshot = _snapshot(path)
+        self._snapshot = files_snapshot(path)
         faq = load_faq(path, default_locale)
         # One tuple, swapped in one assignment: readers never see a FAQ with another's matcher
         # (the third item is the number of phrasings in the index, see `match`).
@@ -99,7 +99,7 @@ class FaqStore:
         by the next check. A rejected edit is reported once, not at every check. This
         loads and indexes in the calling thread; `watch` uses a child process.
         """
-        snapshot = _snapshot(self._path)
+        snapshot = files_snapshot(self._path)
         if snapshot == self._snapshot:
             return False
         self._snapshot = snapshot
@@ -120,7 +120,7 @@ class FaqStore:
         would walk them, 1-3 ms at 50,000 phrasings), and then the FAQ is frozen out of its
         walks for as long as it is served, like what the runtime froze at start (left to
         the collector, one full collection over it measured 42 ms)."""
-        snapshot = await asyncio.to_thread(_snapshot, self._path)
+        snapshot = await asyncio.to_thread(files_snapshot, self._path)
         if snapshot == self._snapshot:
             return False
         self._snapshot = snapshot
@@ -197,7 +197,7 @@ class FaqStore:
                 logger.exception("FAQ %s: reload failed unexpectedly", self._path)
 
 
-def _snapshot(path: Path) -> _Snapshot:
+def files_snapshot(path: Path) -> _Snapshot:
     entries = set()
     if path.exists():
         for file in faq_files(path):

@@ -54,7 +54,7 @@ class SlackAdapter:
             _require(section.signing_secret, "slack.signing_secret")
         self._client = AsyncWebClient(
             token=bot_token,
-            base_url=_api_base(section.api_base_url),
+            base_url=api_base(section.api_base_url),
             timeout=math.ceil(section.request_timeout),
             retry_handlers=[
                 RepeatableConnectionErrorRetryHandler(),
@@ -211,7 +211,7 @@ def _require(secret: SecretStr | None, key: str) -> str:
     return value
 
 
-def _api_base(url: str | None) -> str:
+def api_base(url: str | None) -> str:
     if not url:
         return _DEFAULT_API
     return url if url.endswith("/") else url + "/"

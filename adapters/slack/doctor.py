@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.registry import Finding, ok, problem
-from adapters.slack.adapter import _api_base
+from adapters.slack.adapter import api_base
 from adapters.slack.errors import CALL_ERRORS
 from bot.config import SlackSection, StaffSection
 
@@ -100,7 +100,7 @@ class SlackCheckup:
     def _client(self, token: str) -> AsyncWebClient:
         return AsyncWebClient(
             token=token,
-            base_url=_api_base(self._section.api_base_url),
+            base_url=api_base(self._section.api_base_url),
             timeout=math.ceil(self._section.request_timeout),
         )
 
@@ -188,7 +188,7 @@ def _agent_ids(staff: StaffSection) -> list[Finding]:
 def _unreachable(section: SlackSection, exc: Exception) -> Finding:
     return problem(
         PLATFORM,
-        f"cannot reach Slack at {_api_base(section.api_base_url)} ({type(exc).__name__})",
+        f"cannot reach Slack at {api_base(section.api_base_url)} ({type(exc).__name__})",
         "check the network (a proxy, a firewall) and slack.api_base_url",
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,6 +17,7 @@ from bot.i18n import Templates
 from bot.ids import parse_rating
 from bot.small_talk import Phrasebooks
 from bot.text import clean_text
+from faq.matcher import Scored
 from faq.model import Entry, SmallTalkKind
 from faq.store import FaqStore
 from handoff import conversations, faq_feedback, messages, tickets
@@ -163,8 +164,9 @@ class CustomerFlow:
         question = await faq_feedback.last_question(turn.conn, conversation.id)
         if question is not None:
             entry_id = None if entry is None else entry.id
+            asked = await self.faq.match(question, conversation.locale)
             await self._record_feedback(
-                turn, conversation, FeedbackKind.UNHELPFUL, question, entry_id
+                turn, conversation, FeedbackKind.UNHELPFUL, question, asked.ranked, entry_id
             )
         await self._miss(turn, conversation, "unhelpful", TicketReason.UNHELPFUL)
 
@@ -271,7 +273,9 @@ class CustomerFlow:
                 (*buttons, self._human_button(locale)),
             )
         else:
-            await self._record_feedback(turn, conversation, FeedbackKind.MISS, text[:MATCH_CHARS])
+            await self._record_feedback(
+                turn, conversation, FeedbackKind.MISS, text[:MATCH_CHARS], match.ranked
+            )
             await self._miss(turn, conversation, "no_match", TicketReason.NO_ANSWER, text)
 
     async def _record_feedback(
@@ -280,18 +284,18 @@ class CustomerFlow:
         conversation: ConversationRow,
         kind: FeedbackKind,
         text: str,
+        ranked: Sequence[Scored],
         entry_id: str | None = None,
     ) -> None:
-        """A question the FAQ did not settle, with its best entries as ranked now (the
-        matcher keeps none for a `none` decision): `supportbot faq gaps` reads them."""
-        ranked = self.faq.matcher.rank(text, FEEDBACK_CANDIDATES, conversation.locale)
+        """A question the FAQ did not settle, with its best entries (`Match.ranked`):
+        `supportbot faq gaps` reads them."""
         await faq_feedback.record(
             turn.conn,
             conversation_id=conversation.id,
             kind=kind,
             locale=conversation.locale,
             text=text,
-            candidates=[Candidate(s.entry.id, s.score) for s in ranked],
+            candidates=[Candidate(s.entry.id, s.score) for s in ranked[:FEEDBACK_CANDIDATES]],
             now=turn.now,
             entry_id=entry_id,
         )
