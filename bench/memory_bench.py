@@ -2,7 +2,7 @@
 
 The real process (`python -m bot.cli run`, a config file, tokens in its environment)
 runs the Slack adapter in Socket Mode against the fake Slack of the tests, served from
-this process (bench/burst_bench.py's TimedSlack). Each conversation is a new customer
+this process (bench/slack_fake_process.py's TimedSlack). Each conversation is a new customer
 (a user and a DM of its own) asking one FAQ question; at most IN_FLIGHT are waiting for
 their answer at a time. At each checkpoint the load pauses until every question asked
 is answered, and VmRSS is read from /proc/<pid>/status; "idle" is the process started,
@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.burst_bench import TimedSlack
 from bench.options import BenchOptions
 from bench.scratch_db import DATABASES, DatabaseUnavailable, Scratch
+from bench.slack_fake_process import TimedSlack
 from bench.table import Table
 from tests.system.bot_process import bots, write_config
 from tests.system.burst import ASKED

@@ -22,6 +22,7 @@ import aiohttp
 from pydantic import SecretStr
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.errors import CALL_ERRORS, delivery_error
 from adapters.slack.inbound import Rooms
@@ -88,7 +89,7 @@ class SlackAdapter:
                 support_channel=self._section.support_channel,
             )
             receiver = SlackReceiver(self._client, rooms, core)
-            transport = self._transport_for(receiver)
+            transport = self._transport_for(receiver, identity)
             await transport.start()
         except BaseException:
             await self._close_session()
@@ -184,12 +185,13 @@ class SlackAdapter:
             raise DeliveryError("slack chat.postMessage: answer without a message ts")
         return ts
 
-    def _transport_for(self, receiver: SlackReceiver) -> Transport:
+    def _transport_for(self, receiver: SlackReceiver, identity: AsyncSlackResponse) -> Transport:
         section = self._section
         secret = section.signing_secret
         app = receiver.bolt_app(
             signing_secret=secret.get_secret_value() if secret is not None else "",
             verify_requests=section.mode == "http",
+            identity=identity,
         )
         if section.mode == "socket":
             return SocketTransport(

@@ -22,8 +22,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.common import hand_over
 from adapters.slack.buttons import ACTION_ID_PATTERN
@@ -66,10 +68,30 @@ class SlackReceiver:
         self._arrivals = Arrivals()
         self._early: dict[str, Place] = {}  # places taken by note_arrival, by message ts
 
-    def bolt_app(self, *, signing_secret: str, verify_requests: bool) -> AsyncApp:
+    def bolt_app(
+        self, *, signing_secret: str, verify_requests: bool, identity: AsyncSlackResponse
+    ) -> AsyncApp:
+        """The Bolt app of our listeners. `identity` is the adapter's start-up auth.test:
+        handed to Bolt as its authorization, it spares Bolt asking again for every event
+        that arrives before its own first auth.test has answered (a burst of 200 events
+        made 119 calls and as many new connections)."""
+        authorized = AuthorizeResult.from_auth_test_response(
+            auth_test_response=identity, bot_token=self._client.token
+        )
+
+        async def authorize() -> AuthorizeResult:
+            return authorized
+
         app = AsyncApp(
             name="supportbot",
-            client=self._client,
+            # Without a token of its own Bolt takes `authorize`'s; with one it would
+            # insist on its own auth.test.
+            client=AsyncWebClient(
+                base_url=self._client.base_url,
+                timeout=self._client.timeout,
+                session=self._client.session,
+            ),
+            authorize=authorize,
             signing_secret=signing_secret,
             request_verification_enabled=verify_requests,
             process_before_response=True,
