@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import astuple
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,13 +38,16 @@ async def purge_periodically(
     while True:
         try:
             purged = await purge_once(sessions, now(), retention)
-            if purged.messages or purged.outbox or purged.inbox:
+            if any(astuple(purged)):
                 logger.info(
                     "retention: emptied %d transcript lines and %d event payloads,"
-                    " deleted %d sent messages",
+                    " deleted %d sent messages, %d learning loop questions and %d expired"
+                    " blocks",
                     purged.messages,
                     purged.inbox,
                     purged.outbox,
+                    purged.feedback,
+                    purged.blocks,
                 )
         except Exception as exc:
             if not is_outage(exc):

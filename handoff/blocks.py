@@ -3,6 +3,11 @@
 A customer's messages are checked against their block without a statement of their
 own: `IN_FORCE` is a subquery the conversation's upsert returns with the conversation
 (handoff/conversations.py). What the flows do about a block is bot/flows/blocking.py's.
+
+A block outlives the erasure of the person's data (`strip_person`: it keeps who and
+until, not their name or the reason), so asking for deletion cannot lift it; a block
+that has run out goes with the rest of their data, or with the retention purge
+(`purge_expired`).
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, bindparam, delete, or_, select, text, update
+from sqlalchemy import Row, Table, and_, bindparam, delete, func, or_, select, text, update
 
-from handoff.models import Block
+from handoff.models import Block, Conversation, Ticket
+from handoff.states import ConversationState, TicketStatus
 from handoff.storage import Db
 
 TABLE = cast(Table, Block.__table__)
+_TICKETS = cast(Table, Ticket.__table__)
+_CONVERSATIONS = cast(Table, Conversation.__table__)
 REASON_CHARS = 300
 NAME_CHARS = 200
 
@@ -137,11 +145,61 @@ async def of_person(db: Db, platform: str, user_id: str) -> list[Row[Any]]:
     return list(rows)
 
 
-async def erase_person(db: Db, platform: str, user_id: str) -> list[int]:
-    """Delete the person's block rows; their ids."""
-    deleted = await db.execute(
-        delete(TABLE)
-        .where(TABLE.c.platform == platform, TABLE.c.user_id == user_id)
+async def close_tickets(
+    db: Db, platform: str, user_id: str, agent_id: str, agent_name: str, now: datetime
+) -> list[int]:
+    """Resolve the person's open and claimed tickets, in all their chats, as a resolve
+    records it (`resolved_at`; a claimed one stays its holder's, an unclaimed one becomes
+    `agent_id`'s, claimed now); their conversations go back to the bot, no rating asked.
+    The ids closed, oldest first; one a concurrent claim or resolve changed is left to it."""
+    theirs = select(_CONVERSATIONS.c.id).where(
+        _CONVERSATIONS.c.platform == platform, _CONVERSATIONS.c.user_id == user_id
+    )
+    closed = await db.execute(
+        update(_TICKETS)
+        .where(
+            _TICKETS.c.conversation_id.in_(theirs),
+            _TICKETS.c.status.in_((TicketStatus.OPEN, TicketStatus.CLAIMED)),
+        )
+        .values(
+            status=TicketStatus.RESOLVED,
+            resolved_at=now,
+            agent_id=func.coalesce(_TICKETS.c.agent_id, agent_id[:64]),
+            agent_name=func.coalesce(_TICKETS.c.agent_name, agent_name[:NAME_CHARS]),
+            claimed_at=func.coalesce(_TICKETS.c.claimed_at, now),
+        )
+        .returning(_TICKETS.c.id)
+    )
+    ids = sorted(closed.scalars())
+    if ids:
+        await db.execute(
+            update(_CONVERSATIONS)
+            .where(_CONVERSATIONS.c.ticket_id.in_(ids))
+            .values(state=ConversationState.BOT, ticket_id=None)
+        )
+    return ids
+
+
+async def strip_person(db: Db, platform: str, user_id: str, now: datetime) -> list[int]:
+    """The person's data is erased: a block in force stays, without their name or the
+    reason (and is told anew, to the conversation they start from scratch); one that has
+    run out is deleted. The ids of both."""
+    person = and_(TABLE.c.platform == platform, TABLE.c.user_id == user_id)
+    over = and_(TABLE.c.until.is_not(None), TABLE.c.until <= now)
+    deleted = await db.execute(delete(TABLE).where(person, over).returning(TABLE.c.id))
+    stripped = await db.execute(
+        update(TABLE)
+        .where(person)
+        .values(display_name=None, reason="", told_at=None)
         .returning(TABLE.c.id)
     )
-    return list(deleted.scalars())
+    return sorted([*deleted.scalars(), *stripped.scalars()])
+
+
+async def purge_expired(db: Db, before: datetime) -> int:
+    """Delete the blocks that ran out before `before`; how many. Blocks in force, and
+    those without an end, stay whatever their age."""
+    purged = await db.execute(
+        delete(TABLE).where(TABLE.c.until.is_not(None), TABLE.c.until < before)
+    )
+    return int(getattr(purged, "rowcount", 0) or 0)

@@ -11,11 +11,14 @@ transcript lines stay with empty text and author (kind, time and question outcom
 the metrics), the tickets stay (times, rating, agent), the conversation stays with its
 user id, chat and name replaced by a random token; received events, outbox messages and
 thread-message ids are deleted, and so are the questions kept for the FAQ's learning
-loop (faq_feedback) and their blocks. Their open tickets are resolved, since no one can answer
-them any more. Purging after retention does the same to the texts of conversations
-without an open ticket, older than the retention period: transcript lines emptied,
-delivered or parked outbox messages deleted, handled events' payloads emptied, learning
-loop questions deleted.
+loop (faq_feedback). Their open tickets are resolved, since no one can answer them any
+more. A block in force stays, so that asking for deletion never lifts it, but keeps only
+who (platform and user id), until when and by which agent: their name and the reason go;
+a block that has run out is deleted. Purging after retention does the same to the texts
+of conversations without an open ticket, older than the retention period: transcript
+lines emptied, delivered or parked outbox messages deleted, handled events' payloads
+emptied, learning loop questions deleted; and blocks that ran out before it are deleted
+(a block in force stays, whatever its age).
 """
 
 from __future__ import annotations
@@ -301,7 +304,7 @@ async def erase(db: Db, person: Person, now: datetime) -> Found:
                 updated_at=now,
             )
         )
-    blocked = await blocks.erase_person(db, person.platform, person.user_id)
+    blocked = await blocks.strip_person(db, person.platform, person.user_id, now)
     return Found(conversation_ids, ticket_ids, inbox, [r.id for r in outbox], feedback, blocked)
 
 
@@ -334,6 +337,7 @@ class Purged:
     outbox: int
     inbox: int
     feedback: int = 0
+    blocks: int = 0
 
 
 def _count(result: Any) -> int:
@@ -386,4 +390,5 @@ async def purge(db: Db, before: datetime) -> Purged:
             ),
         )
     )
-    return Purged(_count(messages), _count(outbox), _count(inbox), _count(feedback))
+    expired = await blocks.purge_expired(db, before)
+    return Purged(_count(messages), _count(outbox), _count(inbox), _count(feedback), expired)

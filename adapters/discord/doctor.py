@@ -1,12 +1,14 @@
-"""`supportbot doctor` for Discord: the token, the Message Content intent, the staff
-channel and role.
+"""`supportbot doctor` for Discord: the token, the Message Content and Server Members
+intents, the staff channel and role.
 
 Uses discord.py's REST client against the adapter's API (`transport.use_api`): log in
 with the token (GET /users/@me), read the application's flags (is the Message Content
-intent switched on in the Developer Portal; without it every message arrives empty),
-fetch the staff and support channels (can the bot see them), work out the bot's
-permissions in each from the server's roles, the bot's member record and the
-channel's overwrites, and look for the staff role among the server's roles.
+intent switched on in the Developer Portal, without which every message arrives empty;
+with a Discord staff channel, is the Server Members intent on, without which the agent
+directory cannot list the staff role's members), fetch the staff and support channels
+(can the bot see them), work out the bot's permissions in each from the server's
+roles, the bot's member record and the channel's overwrites, and look for the staff
+role among the server's roles.
 """
 
 from __future__ import annotations
@@ -20,13 +22,19 @@ import discord.http
 
 from adapters.discord import transport
 from adapters.discord.inbound import PLATFORM
-from adapters.registry import Finding, ok, problem
+from adapters.discord.staff import MEMBERS_FIX
+from adapters.registry import Finding, ok, problem, warning
 from bot.config import DiscordSection, StaffSection
 
 # Application flags: the Message Content intent, switched on for a verified bot
 # (GATEWAY_MESSAGE_CONTENT) or for one in fewer than 100 servers (..._LIMITED).
 MESSAGE_CONTENT = discord.ApplicationFlags.gateway_message_content.flag
 MESSAGE_CONTENT_LIMITED = discord.ApplicationFlags.gateway_message_content_limited.flag
+# Likewise the Server Members intent. The gateway is never asked for it (no 4014 when it
+# is off); `GET /guilds/{id}/members`, how adapters/discord/staff.py lists the agents
+# /transfer takes, answers only while it is on.
+SERVER_MEMBERS = discord.ApplicationFlags.gateway_guild_members.flag
+SERVER_MEMBERS_LIMITED = discord.ApplicationFlags.gateway_guild_members_limited.flag
 TEXT_CHANNELS = (discord.ChannelType.text.value, discord.ChannelType.news.value)
 # What the bot needs in the staff channel (cards, a thread per ticket, catching up
 # after a restart) and in the support channel (answers as replies), by their names in
@@ -97,9 +105,11 @@ class DiscordCheckup:
         me = await http.static_login(token)
         found = [ok(PLATFORM, f"token accepted: the bot is {me['username']} (id {me['id']})")]
         application = await http.application_info()
-        found.append(_message_content(int(application.get("flags") or 0)))
+        flags = int(application.get("flags") or 0)
+        found.append(_message_content(flags))
         found += _agent_ids(self._staff)
         if self._staff.platform == PLATFORM:
+            found.append(_server_members(flags))
             name = "staff channel (staff.chat_id)"
             finding, channel = await _channel(http, name, self._staff.chat_id)
             found.append(finding)
@@ -149,6 +159,19 @@ def _message_content(flags: int) -> Finding:
         "the Message Content intent is off: Discord would refuse the connection "
         "(or deliver every message empty)",
         INTENT_FIX,
+    )
+
+
+def _server_members(flags: int) -> Finding:
+    """The agent directory's source: a warning, as the bot works without it, but
+    /transfer then knows only the agents seen acting in the staff channel."""
+    if flags & (SERVER_MEMBERS | SERVER_MEMBERS_LIMITED):
+        return ok(PLATFORM, "the Server Members intent is on: /transfer knows every agent")
+    return warning(
+        PLATFORM,
+        "the Server Members intent is off: the bot cannot list the staff role's members, "
+        "so /transfer knows only the agents it has seen write in the staff channel",
+        MEMBERS_FIX,
     )
 
 

@@ -9,7 +9,8 @@ read from the member data Discord attaches to the event (no members intent neede
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import discord
@@ -17,6 +18,14 @@ import discord
 from adapters.common import TtlCache
 from bot.config import DiscordSection, StaffSection
 from bot.contract import Agent
+
+log = logging.getLogger("adapters.discord")
+
+# How to let the bot list the staff role's members (doctor says it too).
+MEMBERS_FIX = (
+    "in the Developer Portal open your application > Bot > Privileged Gateway Intents "
+    "and switch on Server Members Intent (or list every agent's id in staff.agents)"
+)
 
 # A button press (interaction) can be answered with an ephemeral follow-up for 15 min.
 FOLLOW_UP_SECONDS = 14 * 60
@@ -48,6 +57,8 @@ class Rooms:
     staff_channel_id: int | None
     staff_role_id: int | None
     support_channel_id: int | None
+    # Servers whose members Discord would not list (logged once each).
+    _no_members_intent: set[int] = field(default_factory=set, init=False, compare=False)
 
     @classmethod
     def from_config(cls, section: DiscordSection, staff: StaffSection) -> Rooms:
@@ -82,8 +93,8 @@ class Rooms:
         """The members holding the staff role: read page by page from
         `GET /guilds/{id}/members`, which Discord answers only when the app has the
         Server Members intent switched on in the Developer Portal; without it (403), the
-        role's members this connection has cached. Other errors propagate (the
-        directory keeps its last list)."""
+        role's members this connection has cached, and a warning naming the intent (once).
+        Other errors propagate (the directory keeps its last list)."""
         role_id = self.staff_role_id
         channel = client.get_channel(self.staff_channel_id or 0)
         guild = getattr(channel, "guild", None)
@@ -92,6 +103,13 @@ class Rooms:
         try:
             return await _members_with_role(client, guild.id, role_id)
         except discord.Forbidden:
+            if guild.id not in self._no_members_intent:
+                self._no_members_intent.add(guild.id)
+                log.warning(
+                    "Discord refused to list the server's members (the Server Members intent "
+                    "is off): /transfer knows only the agents seen in the staff channel; %s",
+                    MEMBERS_FIX,
+                )
             role = guild.get_role(role_id)
             cached = role.members if role is not None else []
             return [Agent(str(m.id), m.display_name, (m.name,)) for m in cached if not m.bot]

@@ -5,7 +5,9 @@ forum supergroup each ticket gets its own topic; in a plain group (or a forum wh
 the bot may not create topics) the ticket card is the root of a reply chain and
 everything about that ticket replies to it. The bot must see every message in the
 staff group: make it an admin there or turn its privacy mode off. Listening is
-receive.py's job, over the transport (polling or webhook) of transport.py.
+receive.py's job, over the transport (polling or webhook) of transport.py. A private
+answer to a button press is an alert only the presser sees (presses.py); Telegram has
+no other private message in a group, so any other goes out as a reply.
 
 Delivery is at least once. The Bot API has no idempotency key and a bot cannot read a
 chat's history, so a send that timed out (`DeliveryError.maybe_sent`) cannot be checked:
@@ -23,6 +25,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from adapters.telegram.buttons import inline_keyboard
 from adapters.telegram.errors import delivery_error, is_not_modified
 from adapters.telegram.inbound import PLATFORM, Origin, StaffRoom
+from adapters.telegram.presses import Presses
 from adapters.telegram.receive import Receiver
 from adapters.telegram.render import neutralize_mentions, to_html
 from adapters.telegram.staff import StaffMembership, member_lookup
@@ -57,35 +60,42 @@ class TelegramAdapter:
         self._bot: TelegramBot | None = None
         self._transport: Transport | None = None
         self._staff: StaffRoom | None = None
+        self._presses: Presses | None = None
         self._topics = Topics()
 
     async def start(self, core: Core) -> None:
         if self._bot is not None:
             raise RuntimeError("the Telegram adapter is already running")
         bot = build_bot(self._section, self._token)
+        presses = Presses(bot)
         try:
             await bot.initialize()
             staff = await self._find_staff_room(bot)
             membership = (
                 StaffMembership(member_lookup(bot, staff.chat_id)) if staff is not None else None
             )
-            receiver = Receiver(core, Origin(bot_username=bot.username, staff=staff), membership)
+            origin = Origin(bot_username=bot.username, staff=staff)
+            receiver = Receiver(core, origin, membership, presses)
             transport = open_transport(self._section, bot, receiver.take)
             await transport.start()
         except BaseException:
+            await presses.close()
             await bot.shutdown()
             raise
         self._bot, self._transport, self._staff = bot, transport, staff
+        self._presses = presses
         log.info("telegram adapter started (%s)", self._section.mode)
 
     async def stop(self) -> None:
-        bot, transport = self._bot, self._transport
-        self._bot = self._transport = None
+        bot, transport, presses = self._bot, self._transport, self._presses
+        self._bot = self._transport = self._presses = None
         if bot is None:
             return
         try:
             if transport is not None:
                 await transport.stop()
+            if presses is not None:
+                await presses.close()
         finally:
             await bot.shutdown()
         log.info("telegram adapter stopped")
@@ -98,6 +108,8 @@ class TelegramAdapter:
     async def send(self, out: Outbound) -> SentRef:
         bot = self._running_bot()
         chat_id = out.to.chat_id
+        if await self._answered_privately(out):
+            return SentRef(PLATFORM, chat_id, "", out.to.thread_id)
         try:
             keyboard = inline_keyboard(out.buttons)
             pieces = split_rich(neutralize_mentions(out.text), self.max_text_length)
@@ -141,6 +153,16 @@ class TelegramAdapter:
             if not a.user.is_bot
         ]
 
+    async def _answered_privately(self, out: Outbound) -> bool:
+        """A private answer to a press still held (adapters/telegram/presses.py), shown as
+        an alert to the presser alone; False for anything else, which goes out as a
+        message (a private answer as a reply to what it answers)."""
+        presses = self._presses
+        if presses is None or out.private_to is None or out.answers is None:
+            return False
+        press = out.answers.event_id
+        return bool(press) and await presses.answer_privately(press, out.text)
+
     async def _send_card(
         self,
         bot: TelegramBot,
@@ -168,7 +190,8 @@ class TelegramAdapter:
         place = self._topics.place(thread, chat_id=chat_id, forum=self._is_forum(chat_id))
         answered = parse_id(out.answers.message_id) if out.answers is not None else None
         if answered is not None:
-            # A private answer: Telegram has none in groups, so it replies to their message.
+            # A private answer that could not be an alert (to a message, or to a press
+            # answered already): Telegram has no other, so it replies to what it answers.
             place = Placement(topic=place.topic, reply_to=answered)
         try:
             return await self._send_pieces(bot, chat_id, pieces, keyboard, place)
@@ -220,8 +243,10 @@ class TelegramAdapter:
                 f"staff.chat_id: Telegram cannot open chat {self._staff_section.chat_id} "
                 f"({exc.message}); is the bot a member of the staff group?"
             ) from None
+        section = self._staff_section
+        agents = frozenset([*section.agents, *section.admins]) if section.agents else frozenset()
         return StaffRoom(
-            chat_id=chat.id, address=self._staff_section.chat_id, is_forum=bool(chat.is_forum)
+            chat_id=chat.id, address=section.chat_id, is_forum=bool(chat.is_forum), agents=agents
         )
 
     def _is_forum(self, chat_id: str) -> bool:

@@ -14,18 +14,18 @@ import logging
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
-from adapters.common import TtlCache, hand_over
+from adapters.common import hand_over
 from adapters.telegram.errors import is_transient
 from adapters.telegram.inbound import Origin, action_from, inbound_from, is_staff_chat
+from adapters.telegram.presses import Presses
 from adapters.telegram.staff import StaffMembership
-from bot.contract import Core, Event
+from bot.contract import Action, Core, Event
 
 log = logging.getLogger("adapters.telegram")
 
 # How long the core may take to store one update before it is offered again later
 # (a webhook request must be answered well within Telegram's own timeout).
 RECEIVE_PATIENCE = 10.0
-ANSWERED_SECONDS = 900.0
 
 
 class StaffCheckFailed(Exception):
@@ -33,12 +33,17 @@ class StaffCheckFailed(Exception):
 
 
 class Receiver:
-    def __init__(self, core: Core, origin: Origin, membership: StaffMembership | None) -> None:
+    def __init__(
+        self,
+        core: Core,
+        origin: Origin,
+        membership: StaffMembership | None,
+        presses: Presses,
+    ) -> None:
         self._core = core
         self._origin = origin
         self._membership = membership
-        # Presses answered already: an update offered again is not answered twice.
-        self._answered: TtlCache[str, bool] = TtlCache(ttl=ANSWERED_SECONDS)
+        self._presses = presses
 
     async def take(self, update: Update) -> bool:
         try:
@@ -60,7 +65,9 @@ class Receiver:
         return inbound_from(update, self._origin)
 
     async def _action_for(self, update_id: int, query: CallbackQuery) -> Event | None:
-        await self._answer(update_id, query)
+        """The press's Action. It is held unanswered (stopping its spinner later) from
+        the start, so a staff check that fails leaves it to be answered in a while."""
+        self._presses.hold(query.id)
         is_staff = False
         message = query.message
         if message is not None and is_staff_chat(message.chat, self._origin):
@@ -68,18 +75,22 @@ class Receiver:
         action = action_from(query, self._origin, is_staff=is_staff)
         if action is None:
             log.info("ignored button press %d (not ours or not understood)", update_id)
+        if action is None or not self._may_be_refused(action):
+            await self._presses.answer(query.id)
         return action
 
-    async def _answer(self, update_id: int, query: CallbackQuery) -> None:
-        """Stop the button's spinner, once per press."""
-        if query.id in self._answered:
-            return
-        try:
-            await query.answer()
-        except TelegramError as exc:
-            log.warning("could not answer button press %d: %s", update_id, exc.message)
-            return
-        self._answered.put(query.id, True)
+    def _may_be_refused(self, action: Action) -> bool:
+        """Whether the core may refuse this press with a private answer (it does so for
+        a press in the staff room by anyone but an agent: bot/flows/router.py); such a
+        press stays held for it. A wrong guess costs little: a refusal to a press
+        answered already goes out as a reply message, and a press held in vain is
+        answered empty when its time runs out."""
+        staff = self._origin.staff
+        if staff is None or action.chat_id != staff.address:
+            return False
+        if not action.from_staff_room:
+            return True
+        return bool(staff.agents) and action.sender.user_id not in staff.agents
 
     async def _is_staff_member(self, user_id: int) -> bool:
         if self._membership is None:

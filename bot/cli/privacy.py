@@ -120,6 +120,8 @@ def run_purge(args: argparse.Namespace) -> int:
     purged = _run(config, lambda db: privacy.purge(db, before), commit=True)
     print(
         f"purged what is older than {days:g} days: {purged.messages} transcript lines emptied,"
-        f" {purged.inbox} event payloads emptied, {purged.outbox} sent messages deleted"
+        f" {purged.inbox} event payloads emptied, {purged.outbox} sent messages deleted,"
+        f" {purged.feedback} learning loop questions and {purged.blocks} expired blocks"
+        " deleted"
     )
     return 0

@@ -118,6 +118,7 @@ class FakeDiscord(LocalServer):
         self.dm_channels: dict[int, Payload] = {}
         self.nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id
         self.identified = 0
+        self.identify_intents: int | None = None  # the last IDENTIFY's intents bit set
         # The application's flags (GET /oauth2/applications/@me): the privileged intents
         # switched on in the Developer Portal, e.g. 1 << 19 for Message Content.
         self.application_flags = 0
@@ -437,6 +438,7 @@ class FakeDiscord(LocalServer):
         if identify.get("token") != TOKEN:
             await socket.close(code=4004)
             return
+        self.identify_intents = int(identify.get("intents", 0))
         ready = {
             "v": 10,
             "user": self.bot_user(),

@@ -39,6 +39,8 @@ BOT_ID = 123456
 BOT_USERNAME = "support_test_bot"
 MAX_POLL_SECONDS = 1.0
 MAX_TEXT = 4096
+MAX_ANSWER_TEXT = 200
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 WEBHOOK_CONNECTIONS = 40
 WEBHOOK_TIMEOUT = 30.0
 WEBHOOK_RETRY = (0.05, 1.0)  # first wait, longest wait between redeliveries of one update
@@ -211,6 +213,7 @@ class FakeTelegramApi(LocalServer):
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
+        self._answered_queries: set[str] = set()
         self._failures: FailurePlan[_Failure] = FailurePlan()
         self._new_update = asyncio.Event()
         self._closing = False
@@ -712,6 +715,13 @@ class FakeTelegramApi(LocalServer):
         return new
 
     async def _api_answerCallbackQuery(self, params: dict[str, str]) -> bool:
+        """Like Telegram: a press is answered once, with at most 200 characters."""
+        query_id = params.get("callback_query_id", "")
+        if query_id in self._answered_queries:
+            raise ApiError(400, f"Bad Request: {QUERY_TOO_OLD}")
+        if len(params.get("text", "")) > MAX_ANSWER_TEXT:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._answered_queries.add(query_id)
         return True
 
 

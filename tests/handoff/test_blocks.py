@@ -1,7 +1,8 @@
 """Blocks in storage, on SQLite and PostgreSQL: the conversation's upsert says whether
 its customer is blocked and told (no statement of its own); a block replaces the last
 one and is told anew; it runs out at `until`; unblocking reports whether one was in
-force; a person's blocks are exported and erased with the rest of their data."""
+force; a person's blocks are exported, and erasing their data keeps a block in force
+(without their name or the reason) and deletes one that has run out."""
 
 from __future__ import annotations
 
@@ -33,13 +34,15 @@ async def arrive(sessions: Sessions, user_id: str, now: datetime) -> conversatio
         return activity
 
 
-async def block(sessions: Sessions, user_id: str, until: datetime | None, reason: str) -> None:
+async def block(
+    sessions: Sessions, user_id: str, until: datetime | None, reason: str, name: str | None = None
+) -> None:
     async with sessions() as session, session.begin():
         await blocks.block(
             session,
             platform="slack",
             user_id=user_id,
-            display_name=None,
+            display_name=name,
             until=until,
             reason=reason,
             agent_id="U-ALEX",
@@ -98,19 +101,38 @@ async def test_unblock_says_whether_a_block_was_in_force(sessions: Sessions) -> 
     assert left == []
 
 
-async def test_privacy_exports_and_erases_a_persons_blocks(sessions: Sessions) -> None:
+async def test_erasing_a_person_keeps_their_block_in_force_without_name_or_reason(
+    sessions: Sessions,
+) -> None:
     await arrive(sessions, "U1", NOW)
-    await block(sessions, "U1", None, "abuse")
-    await block(sessions, "U2", None, "spam")
+    await block(sessions, "U1", None, "abuse from Dana", name="Dana")
+    await block(sessions, "U2", None, "spam", name="Olaf")
+    await block(sessions, "U3", NOW + timedelta(minutes=30), "flooding", name="Wren")
     async with sessions() as session, session.begin():
+        await blocks.told(session, "slack", "U1", NOW)
         exported = await privacy.export(session, Person("slack", "U1"))
         found = await privacy.erase(session, Person("slack", "U1"), NOW)
+        # Wren's block has run out by the time they ask: it goes with their data.
+        expired = await privacy.erase(session, Person("slack", "U3"), NOW + timedelta(hours=1))
+        after = await privacy.export(session, Person("slack", "U1"))
+    back = await arrive(sessions, "U1", NOW + timedelta(minutes=1))
     async with sessions() as session:
-        left = (await session.scalars(select(Block.user_id))).all()
+        left = [
+            (b.user_id, b.display_name, b.reason, b.until, b.agent_id, b.agent_name, b.told_at)
+            for b in await session.scalars(select(Block).order_by(Block.user_id))
+        ]
 
-    assert [(b["user_id"], b["reason"], b["until"]) for b in exported["blocks"]] == [
-        ("U1", "abuse", None)
+    assert [(b["user_id"], b["display_name"], b["reason"]) for b in exported["blocks"]] == [
+        ("U1", "Dana", "abuse from Dana")
     ]
     assert isinstance(exported["blocks"][0]["created_at"], str)
-    assert len(found.blocks) == 1
-    assert left == ["U2"]
+    assert len(found.blocks) == 1 and len(expired.blocks) == 1
+    assert left == [
+        ("U1", None, "", None, "U-ALEX", "Alex", None),
+        ("U2", "Olaf", "spam", None, "U-ALEX", "Alex", None),
+    ]
+    # Still blocked, and told once more in the conversation they start from scratch.
+    assert (back.blocked, back.told_blocked) == (True, False)
+    assert [(b["user_id"], b["display_name"], b["reason"]) for b in after["blocks"]] == [
+        ("U1", None, "")
+    ]

@@ -1,6 +1,6 @@
 """handoff/privacy.py on SQLite and PostgreSQL, with rows written directly: who a
 person is, their messages in a shared channel, a lane whose head is erased, and what a
-purge leaves alone."""
+purge leaves alone (blocks in force, whatever their age, among them)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from handoff import outbox, privacy
-from handoff.models import OUTBOX_BEHIND, OUTBOX_NEW, Conversation, Message, OutboxRow, Ticket
+from handoff import blocks, outbox, privacy
+from handoff.models import (
+    OUTBOX_BEHIND,
+    OUTBOX_NEW,
+    Block,
+    Conversation,
+    Message,
+    OutboxRow,
+    Ticket,
+)
 from handoff.privacy import Person
 from handoff.states import MessageKind, OutboxStatus, OutboxTarget, TicketReason, TicketStatus
 from tests.handoff.conftest import Sessions
@@ -168,3 +176,46 @@ async def test_purge_spares_open_tickets_recent_lines_and_pending_messages(
     assert (again.messages, again.outbox, again.inbox) == (0, 0, 0)
     assert texts == ["", "recent question", "still waiting"]
     assert left == ["not sent yet"]
+
+
+async def test_purge_deletes_the_blocks_that_ran_out_before_the_cutoff(
+    sessions: Sessions,
+) -> None:
+    cutoff = T0 - timedelta(days=30)
+    long_ago = T0 - timedelta(days=400)
+    async with sessions() as session, session.begin():
+        for user_id, until in (
+            ("OVER-LONG-AGO", cutoff - timedelta(seconds=1)),
+            ("OVER-AT-CUTOFF", cutoff),
+            ("OVER-LATELY", T0 - timedelta(days=1)),
+            ("FOREVER", None),
+            ("IN-FORCE", T0 + timedelta(days=3000)),
+        ):
+            await blocks.block(
+                session,
+                platform="slack",
+                user_id=user_id,
+                display_name="Name",
+                until=until,
+                reason=f"why {user_id}",
+                agent_id="U-ALEX",
+                agent_name="Alex",
+                now=long_ago,
+            )
+    async with sessions() as session, session.begin():
+        purged = await privacy.purge(session, cutoff)
+    async with sessions() as session, session.begin():
+        again = await privacy.purge(session, cutoff)
+    async with sessions() as session:
+        left = [
+            (b.user_id, b.display_name, b.reason)
+            for b in await session.scalars(select(Block).order_by(Block.id))
+        ]
+
+    assert (purged.blocks, again.blocks) == (1, 0)
+    assert (purged.messages, purged.outbox, purged.inbox, purged.feedback) == (0, 0, 0, 0)
+    # Those in force (or run out after the cutoff) are left as they are, reason and all.
+    assert left == [
+        (user_id, "Name", f"why {user_id}")
+        for user_id in ("OVER-AT-CUTOFF", "OVER-LATELY", "FOREVER", "IN-FORCE")
+    ]

@@ -11,6 +11,8 @@ from adapters.discord.doctor import (
     LOGIN_FIX,
     MESSAGE_CONTENT,
     MESSAGE_CONTENT_LIMITED,
+    SERVER_MEMBERS,
+    SERVER_MEMBERS_LIMITED,
     DiscordCheckup,
 )
 from adapters.registry import Finding, Severity
@@ -22,9 +24,9 @@ from tests.fakes.unreachable import free_port
 
 @pytest.fixture
 def app(fake: FakeDiscord) -> FakeDiscord:
-    """The application with the Message Content intent switched on (fewer than 100 servers),
-    invited with the link docs/discord.md gives."""
-    fake.application_flags = MESSAGE_CONTENT_LIMITED
+    """The application with the Message Content and Server Members intents switched on
+    (fewer than 100 servers), invited with the link docs/discord.md gives."""
+    fake.application_flags = MESSAGE_CONTENT_LIMITED | SERVER_MEMBERS_LIMITED
     fake.bot_permissions = INVITE_PERMISSIONS.value
     return fake
 
@@ -44,11 +46,12 @@ async def _check(
 async def test_a_complete_setup_is_all_ok(app: FakeDiscord) -> None:
     found = await _check(app)
 
-    assert [f.severity for f in found] == [Severity.OK] * 7
+    assert [f.severity for f in found] == [Severity.OK] * 8
     assert "token accepted" in found[0].what and "Message Content intent is on" in found[1].what
-    assert "#staff" in found[2].what and "every permission" in found[3].what
-    assert "@staff" in found[4].what
-    assert "#support" in found[5].what and "every permission" in found[6].what
+    assert "Server Members intent is on" in found[2].what
+    assert "#staff" in found[3].what and "every permission" in found[4].what
+    assert "@staff" in found[5].what
+    assert "#support" in found[6].what and "every permission" in found[7].what
     assert [c.name for c in app.calls] == [
         "get_current_user",
         "get_current_application",
@@ -62,10 +65,12 @@ async def test_a_complete_setup_is_all_ok(app: FakeDiscord) -> None:
     ]
 
 
-async def test_the_verified_bots_intent_flag_counts_too(app: FakeDiscord) -> None:
-    app.application_flags = MESSAGE_CONTENT
+async def test_the_verified_bots_intent_flags_count_too(app: FakeDiscord) -> None:
+    app.application_flags = MESSAGE_CONTENT | SERVER_MEMBERS
 
-    assert not _problems(await _check(app))
+    found = await _check(app)
+
+    assert {f.severity for f in found} == {Severity.OK}
 
 
 async def test_a_rejected_token(app: FakeDiscord) -> None:

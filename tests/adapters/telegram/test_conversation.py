@@ -8,7 +8,6 @@ restart in the middle of a ticket, with a 429 on the way.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,59 +15,22 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.telegram import TelegramAdapter
 from adapters.telegram.render import WORD_JOINER
-from bot.config import parse_config
-from bot.runtime import Runtime
 from handoff.models import Ticket
 from tests.adapters.telegram.conftest import AGENT, STAFF_GROUP
-from tests.conftest import EXAMPLE_FAQ
-from tests.fakes.telegram_api import ApiCall, FakeTelegramApi, FakeUser
+from tests.adapters.telegram.whole_bot import running_bot, said
+from tests.fakes.telegram_api import FakeTelegramApi, FakeUser
 
 ANN = FakeUser(1002, "Ann", "Lee", language_code="en-GB")
 PLAIN_GROUP = -100555
 
 
-@asynccontextmanager
-async def running_bot(fake: FakeTelegramApi, db: Path, staff_chat: int) -> AsyncIterator[None]:
-    config = parse_config(
-        {
-            "faq": {"path": str(EXAMPLE_FAQ)},
-            "hours": {"always_open": True},
-            "staff": {"platform": "telegram", "chat_id": str(staff_chat)},
-            "database": {"url": f"sqlite+aiosqlite:///{db}"},
-            "telegram": {
-                "enabled": True,
-                "token": fake.token,
-                "api_base_url": fake.base_url,
-                "poll_timeout": 1,
-                "request_timeout": 2,
-                "rate_limit_retries": 1,
-            },
-        },
-        "test",
-    )
-    runtime = Runtime(config, [TelegramAdapter(config.telegram, config.staff)])
-    await runtime.start()
-    try:
-        yield
-    finally:
-        await runtime.stop()
+def staff_room(chat_id: int) -> dict[str, Any]:
+    return {"platform": "telegram", "chat_id": str(chat_id)}
 
 
-async def said(fake: FakeTelegramApi, chat_id: int, containing: str) -> dict[str, Any]:
-    """The message the bot sent to `chat_id` whose text (as shown) contains `containing`."""
-
-    def matches(call: ApiCall) -> bool:
-        return (
-            call.status == 200
-            and call.params["chat_id"] == str(chat_id)
-            and containing in call.result["text"]
-        )
-
-    call = await fake.wait_for_call("sendMessage", matches, timeout=10)
-    message: dict[str, Any] = call.result
-    return message
+def sqlite_at(db: Path) -> str:
+    return f"sqlite+aiosqlite:///{db}"
 
 
 async def edited(fake: FakeTelegramApi, containing: str) -> dict[str, Any]:
@@ -105,7 +67,7 @@ async def fake() -> AsyncIterator[FakeTelegramApi]:
 @pytest.mark.parametrize("staff_chat", [STAFF_GROUP, PLAIN_GROUP], ids=["forum", "plain"])
 async def test_a_whole_conversation(fake: FakeTelegramApi, tmp_path: Path, staff_chat: int) -> None:
     db = tmp_path / "t.db"
-    async with running_bot(fake, db, staff_chat):
+    async with running_bot(fake, sqlite_at(db), staff_room(staff_chat)):
         fake.user_writes(ANN, "Where is my order?")
         answer = await said(fake, ANN.id, "Did this help?")
         assert labels(answer) == ["Yes, thanks", "Not really"]
@@ -157,13 +119,13 @@ async def test_a_whole_conversation(fake: FakeTelegramApi, tmp_path: Path, staff
 
 async def test_restart_in_the_middle_of_a_ticket(fake: FakeTelegramApi, tmp_path: Path) -> None:
     db = tmp_path / "t.db"
-    async with running_bot(fake, db, STAFF_GROUP):
+    async with running_bot(fake, sqlite_at(db), staff_room(STAFF_GROUP)):
         fake.user_writes(ANN, "I need to talk to a person")
         await said(fake, ANN.id, "ticket #1")
         card = await said(fake, STAFF_GROUP, "Ticket #1")
     topic = card["message_thread_id"]
 
-    async with running_bot(fake, db, STAFF_GROUP):
+    async with running_bot(fake, sqlite_at(db), staff_room(STAFF_GROUP)):
         fake.user_writes(ANN, "are you still there?")
         relayed = await said(fake, STAFF_GROUP, "are you still there?")
         assert relayed["message_thread_id"] == topic

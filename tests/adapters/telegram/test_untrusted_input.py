@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from adapters.telegram import TelegramAdapter
-from bot.config import parse_config
 from bot.contract import Inbound
-from bot.runtime import Runtime
 from tests.adapters.telegram.conftest import AGENT, CUSTOMER, STAFF_GROUP, RecordingCore
-from tests.adapters.telegram.test_conversation import said
-from tests.conftest import EXAMPLE_FAQ
+from tests.adapters.telegram.whole_bot import running_bot, said
 from tests.fakes.telegram_api import FakeTelegramApi, FakeUser
 
 PHOTO = [{"file_id": "p1", "file_unique_id": "pu1", "width": 90, "height": 60}]
@@ -105,31 +102,12 @@ async def test_a_hostile_name_never_stops_a_customer_being_served(
     """NUL in a name made every message of that user fail on PostgreSQL, a lone
     surrogate on both databases; the ticket's topic showed the bidi override."""
     hostile = FakeUser(6001, "Mal\x00lory\ud800", "\u202eeeL\u200b")
-    config = parse_config(
-        {
-            "faq": {"path": str(EXAMPLE_FAQ)},
-            "hours": {"always_open": True},
-            "staff": {"platform": "telegram", "chat_id": str(STAFF_GROUP)},
-            "database": {"url": database_url},
-            "telegram": {
-                "enabled": True,
-                "token": fake.token,
-                "api_base_url": fake.base_url,
-                "poll_timeout": 1,
-                "request_timeout": 2,
-            },
-        },
-        "test",
-    )
-    runtime = Runtime(config, [TelegramAdapter(config.telegram, config.staff)])
-    await runtime.start()
-    try:
+    staff = {"platform": "telegram", "chat_id": str(STAFF_GROUP)}
+    async with running_bot(fake, database_url, staff):
         fake.user_writes(hostile, "Where is my order?")
         await said(fake, hostile.id, "Did this help?")
         fake.user_writes(hostile, "can I talk to a human please")
         await said(fake, hostile.id, "ticket #1")
         card = await said(fake, STAFF_GROUP, "Ticket #1")
-    finally:
-        await runtime.stop()
 
     assert fake.topics(STAFF_GROUP) == {card["message_thread_id"]: "#1 Mal\ufffdlory\ufffd eeL"}

@@ -67,7 +67,8 @@ def test_purge_takes_the_configured_or_given_days(
     code, out, _ = _run(capsys, "privacy", "purge", "--config", str(with_retention))
     assert (code, out.split(": ")[1]) == (
         0,
-        "0 transcript lines emptied, 0 event payloads emptied, 0 sent messages deleted\n",
+        "0 transcript lines emptied, 0 event payloads emptied, 0 sent messages deleted,"
+        " 0 learning loop questions and 0 expired blocks deleted\n",
     )
 
 

@@ -211,7 +211,7 @@ async def test_forged_signals_do_nothing(database_url: str) -> None:
         assert reminders(bot) == []
 
 
-async def test_a_blocked_customers_tickets_are_left_alone(database_url: str) -> None:
+async def test_a_blocked_customers_tickets_are_closed_and_not_swept(database_url: str) -> None:
     async with running_bot(database_url, tickets=TICKETS) as bot:
         thread = await claimed_and_answered(bot)
         await bot.alex.says("!block spam", thread_id=thread)
@@ -222,8 +222,8 @@ async def test_a_blocked_customers_tickets_are_left_alone(database_url: str) -> 
         await bot.settle()
         told = len(bot.to_customer()), len(bot.platform.to_chat("dm-2"))
         later(bot, hours=3)
-        assert await sweep(bot) == 2  # asked; the flow does nothing for blocked customers
-        assert (await ticket(bot)).status == "claimed"
+        assert await sweep(bot) == 0  # blocking closed both tickets: nothing left to sweep
+        assert (await ticket(bot)).status == "resolved"
         assert reminders(bot) == []
         assert (len(bot.to_customer()), len(bot.platform.to_chat("dm-2"))) == told
 
