@@ -1,10 +1,12 @@
+import asyncio
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bench import faq_accuracy, faq_latency
+from bench import faq_accuracy, faq_latency, faq_stall
 from bench.__main__ import main
 from bench.clinc import ENV_VAR
 from bench.options import BenchOptions
@@ -122,3 +124,17 @@ def test_render_aligns_columns() -> None:
         "longer   12.5",
         "a note",
     ]
+
+
+def test_longest_hold_sees_one_callback_holding_the_loop() -> None:
+    async def work() -> None:
+        await asyncio.sleep(0)
+        time.sleep(0.02)  # one task step holds the loop for 20 ms
+        await asyncio.sleep(0.01)  # the loop is free meanwhile: not a hold
+
+    original = asyncio.events.Handle._run
+    with faq_stall.longest_hold() as hold:
+        asyncio.run(work())
+
+    assert 0.02 <= hold[0] < 0.1
+    assert asyncio.events.Handle._run is original  # the timing is undone
