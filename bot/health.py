@@ -1,9 +1,11 @@
 """`GET /healthz`: is the database reachable, how much is waiting, which adapters run.
 
 200 when all is well; 503 when the database is unreachable, and 503 "degraded" when
-the bot runs but something needs a person: an outbox message was parked (it failed
-for good and will not be sent) or an adapter reports itself down. The answer lists
-the problems.
+the bot runs but something needs a person: a message for the staff room was parked
+(it failed for good: the bot lost its access there) or an adapter reports itself
+down. The answer lists the problems. Messages parked on their way to customers (who
+blocked the bot, or whose chat is gone) are listed as notes and keep the status: no
+one can fix those, and a health check failing for each would restart a working bot.
 """
 
 from __future__ import annotations
@@ -28,16 +30,24 @@ class Watched(Protocol):
 
 
 def degraded_when_stuck(report: Report, adapters: Sequence[object]) -> Report:
-    """`report`, with status "degraded" when an outbox row is parked or an adapter is down."""
+    """`report`, with status "degraded" when a message for the staff room is parked or an
+    adapter is down."""
 
     async def checked() -> dict[str, Any]:
         result = await report()
         problems: list[str] = []
-        parked = int((result.get("outbox") or {}).get("parked", 0))
-        if parked:
+        for_staff = int(result.get("parked_for_staff_room", 0))
+        for_customers = int((result.get("outbox") or {}).get("parked", 0)) - for_staff
+        if for_staff:
             problems.append(
-                f"{parked} outbox messages parked (failed for good); see docs/operations.md"
+                f"{for_staff} messages for the staff room parked (failed for good);"
+                " see docs/operations.md"
             )
+        if for_customers > 0:
+            result["notes"] = [
+                f"{for_customers} messages to customers parked (they blocked the bot"
+                " or left); see docs/operations.md"
+            ]
         for adapter in adapters:
             if isinstance(adapter, Watched) and (reason := await adapter.down_reason()) is not None:
                 problems.append(f"{adapter.platform} adapter down: {reason}")

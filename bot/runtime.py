@@ -156,6 +156,10 @@ class Runtime:
         try:
             async with self._reader.connect() as connection:
                 report["outbox"] = await outbox.counts(connection)
+                staff = self.config.staff
+                report["parked_for_staff_room"] = await outbox.parked_for_staff(
+                    connection, staff.platform, staff.chat_id
+                )
                 report["inbox"] = await inbox.counts(connection)
         except Exception as exc:
             if not is_outage(exc):

@@ -446,6 +446,22 @@ async def renew(
 
 _COUNTS = select(TABLE.c.status, func.count()).group_by(TABLE.c.status)
 _PENDING_COUNT = select(func.count()).select_from(TABLE).where(TABLE.c.status == _PENDING)
+# Parked rows bound for the staff room: a ticket's card, thread or card edit, or a
+# message addressed to the staff chat.
+_PARKED_FOR_STAFF = (
+    select(func.count())
+    .select_from(TABLE)
+    .where(
+        TABLE.c.status == OutboxStatus.PARKED,
+        or_(
+            TABLE.c.target != OutboxTarget.ADDRESS,
+            and_(
+                TABLE.c.platform == bindparam("platform", type_=String),
+                TABLE.c.chat_id == bindparam("chat_id", type_=String),
+            ),
+        ),
+    )
+)
 _CARD_PARKED = select(TABLE.c.id).where(
     TABLE.c.ticket_id == bindparam("ticket_id", type_=Integer),
     TABLE.c.target == OutboxTarget.TICKET_CARD,
@@ -457,6 +473,14 @@ async def counts(db: Db) -> dict[str, int]:
     """Rows by status: pending, sent, parked."""
     rows = await db.execute(_COUNTS)
     return {str(status): int(n) for status, n in rows.all()}
+
+
+async def parked_for_staff(db: Db, platform: str, chat_id: str) -> int:
+    """Parked rows that were for the staff room (`platform`, `chat_id`): the bot lost
+    its way there, which someone must fix; the other parked rows were for customers
+    who blocked the bot or left, which nobody can."""
+    parked = await db.execute(_PARKED_FOR_STAFF, {"platform": platform, "chat_id": chat_id})
+    return int(parked.scalar() or 0)
 
 
 async def pending_count(db: Db) -> int:

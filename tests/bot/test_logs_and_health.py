@@ -115,7 +115,7 @@ def test_scrub_knows_the_secrets_configure_was_given(_forget_secrets: None) -> N
     assert logs.scrub("token hunter2-secret, short abc") == "token ***, short abc"
 
 
-async def test_a_failed_send_stores_its_error_scrubbed_and_health_degrades(
+async def test_a_failed_send_stores_its_error_scrubbed_and_health_notes_it(
     sqlite_url: str, _forget_secrets: None
 ) -> None:
     logs.use_secrets(["configured-secret-value"])
@@ -140,10 +140,39 @@ async def test_a_failed_send_stores_its_error_scrubbed_and_health_degrades(
         "NetworkError: POST https://api.telegram.org/bot***/sendMessage",
         "refused: ***",
     ]
+    # Parked on their way to a customer: noted, and the bot stays healthy.
+    assert status == 200
+    assert report["status"] == "ok"
+    assert "problems" not in report
+    assert report["notes"] == [
+        "2 messages to customers parked (they blocked the bot or left); see docs/operations.md"
+    ]
+
+
+async def test_health_degrades_when_a_message_for_the_staff_room_is_parked(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        await bot.customer.says("Where is my order?")
+        await bot.settle()
+        # The customer's handoff reply and the ticket's card both fail for good.
+        bot.platform.failures.extend(
+            [DeliveryError("forbidden", permanent=True), DeliveryError("gone", permanent=True)]
+        )
+        await bot.customer.says("talk to a human")
+        await bot.settle()
+
+        status, report = await _get(degraded_when_stuck(bot.runtime.health, bot.runtime.adapters))
+
+    assert report["outbox"]["parked"] == 2
+    assert report["parked_for_staff_room"] == 1
     assert status == 503
     assert report["status"] == "degraded"
     assert report["problems"] == [
-        "2 outbox messages parked (failed for good); see docs/operations.md"
+        "1 messages for the staff room parked (failed for good); see docs/operations.md"
+    ]
+    assert report["notes"] == [
+        "1 messages to customers parked (they blocked the bot or left); see docs/operations.md"
     ]
 
 
