@@ -26,7 +26,7 @@ from tests.system.bot_process import bots, write_config
 from tests.system.burst import ASKED
 
 TITLE = "Memory of supportbot run (RSS)"
-CHECKPOINTS = (1_000, 2_500, 5_000, 10_000)
+CHECKPOINTS = (1_000, 2_500, 5_000, 10_000, 20_000)
 QUICK_CHECKPOINTS = (20, 50)
 IN_FLIGHT = 40
 IDLE_SECONDS = 3.0
