@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.contract import Agent, ListsAgents, Sender
+from bot.config import StaffSection
+from bot.contract import Agent, Event, ListsAgents, Sender
 
 log = logging.getLogger("bot.agents")
 
@@ -32,6 +33,23 @@ MAX_NAME = 200
 
 # <@U123>, <@U123|name> (Slack), <@123>, <@!123> (Discord), @name (Telegram, anyone).
 _MENTION = re.compile(r"<@!?(?P<id>[A-Za-z0-9_-]+)(?:\|[^>]*)?>")
+
+
+def in_staff_room(staff: StaffSection, event: Event) -> bool:
+    """Whether `event` happened in the configured staff room."""
+    return event.platform == staff.platform and event.chat_id == staff.chat_id
+
+
+def acts_as_agent(staff: StaffSection, event: Event) -> bool:
+    """Whether `event` comes from an agent: a member of the staff room (as its adapter
+    says), on the `staff.agents` allowlist (or an admin) when there is one. The router
+    hands agents' events to the staff flow; an adapter may use it to foresee a refusal."""
+    user_id = event.sender.user_id
+    return (
+        event.from_staff_room
+        and in_staff_room(staff, event)
+        and (not staff.agents or user_id in staff.agents or user_id in staff.admins)
+    )
 
 
 @dataclass(frozen=True)

@@ -155,9 +155,8 @@ class Runtime:
         }
         try:
             async with self._reader.connect() as connection:
-                report["outbox"] = await outbox.counts(connection)
                 staff = self.config.staff
-                report["parked_for_staff_room"] = await outbox.parked_for_staff(
+                report["outbox"], report["parked_for_staff_room"] = await outbox.counts(
                     connection, staff.platform, staff.chat_id
                 )
                 report["inbox"] = await inbox.counts(connection)

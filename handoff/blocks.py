@@ -12,6 +12,7 @@ that has run out goes with the rest of their data, or with the retention purge
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,17 +60,6 @@ _BLOCK = text(
     + ", ".join(f"{name} = excluded.{name}" for name in _REPLACED)
 ).bindparams(*(bindparam(name, type_=TABLE.c[name].type) for name in _INSERTED))
 
-_FIELDS: Sequence[str] = (
-    "platform",
-    "user_id",
-    "display_name",
-    "until",
-    "reason",
-    "agent_id",
-    "agent_name",
-    "created_at",
-)
-
 
 @dataclass(frozen=True)
 class BlockRow:
@@ -81,6 +71,9 @@ class BlockRow:
     agent_id: str
     agent_name: str
     created_at: datetime
+
+
+_FIELDS: Sequence[str] = tuple(field.name for field in dataclasses.fields(BlockRow))
 
 
 async def block(

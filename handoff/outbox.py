@@ -444,24 +444,19 @@ async def renew(
     await db.execute(_renew_statement(now is not None), params)
 
 
-_COUNTS = select(TABLE.c.status, func.count()).group_by(TABLE.c.status)
-_PENDING_COUNT = select(func.count()).select_from(TABLE).where(TABLE.c.status == _PENDING)
-# Parked rows bound for the staff room: a ticket's card, thread or card edit, or a
-# message addressed to the staff chat.
-_PARKED_FOR_STAFF = (
-    select(func.count())
-    .select_from(TABLE)
-    .where(
-        TABLE.c.status == OutboxStatus.PARKED,
-        or_(
-            TABLE.c.target != OutboxTarget.ADDRESS,
-            and_(
-                TABLE.c.platform == bindparam("platform", type_=String),
-                TABLE.c.chat_id == bindparam("chat_id", type_=String),
-            ),
-        ),
-    )
+# Rows by status, and of each status those for the staff room (`platform`, `chat_id`):
+# a ticket's card, thread or card edit, or a message addressed to the staff chat.
+_FOR_STAFF = or_(
+    TABLE.c.target != OutboxTarget.ADDRESS,
+    and_(
+        TABLE.c.platform == bindparam("platform", type_=String),
+        TABLE.c.chat_id == bindparam("chat_id", type_=String),
+    ),
 )
+_COUNTS = select(TABLE.c.status, func.count(), func.sum(case((_FOR_STAFF, 1), else_=0))).group_by(
+    TABLE.c.status
+)
+_PENDING_COUNT = select(func.count()).select_from(TABLE).where(TABLE.c.status == _PENDING)
 _CARD_PARKED = select(TABLE.c.id).where(
     TABLE.c.ticket_id == bindparam("ticket_id", type_=Integer),
     TABLE.c.target == OutboxTarget.TICKET_CARD,
@@ -469,18 +464,18 @@ _CARD_PARKED = select(TABLE.c.id).where(
 )
 
 
-async def counts(db: Db) -> dict[str, int]:
-    """Rows by status: pending, sent, parked."""
-    rows = await db.execute(_COUNTS)
-    return {str(status): int(n) for status, n in rows.all()}
-
-
-async def parked_for_staff(db: Db, platform: str, chat_id: str) -> int:
-    """Parked rows that were for the staff room (`platform`, `chat_id`): the bot lost
-    its way there, which someone must fix; the other parked rows were for customers
-    who blocked the bot or left, which nobody can."""
-    parked = await db.execute(_PARKED_FOR_STAFF, {"platform": platform, "chat_id": chat_id})
-    return int(parked.scalar() or 0)
+async def counts(db: Db, staff_platform: str, staff_chat_id: str) -> tuple[dict[str, int], int]:
+    """Rows by status (pending, sent, parked), and how many parked ones were for the staff
+    room: the bot lost its way there, which someone must fix; the other parked rows were
+    for customers who blocked the bot or left, which nobody can. One pass over the table."""
+    rows = await db.execute(_COUNTS, {"platform": staff_platform, "chat_id": staff_chat_id})
+    by_status: dict[str, int] = {}
+    parked_for_staff = 0
+    for status, n, for_staff in rows.all():
+        by_status[str(status)] = int(n)
+        if status == OutboxStatus.PARKED:
+            parked_for_staff = int(for_staff or 0)
+    return by_status, parked_for_staff
 
 
 async def pending_count(db: Db) -> int:

@@ -75,7 +75,7 @@ class TelegramAdapter:
                 StaffMembership(member_lookup(bot, staff.chat_id)) if staff is not None else None
             )
             origin = Origin(bot_username=bot.username, staff=staff)
-            receiver = Receiver(core, origin, membership, presses)
+            receiver = Receiver(core, origin, self._staff_section, membership, presses)
             transport = open_transport(self._section, bot, receiver.take)
             await transport.start()
         except BaseException:
@@ -243,10 +243,8 @@ class TelegramAdapter:
                 f"staff.chat_id: Telegram cannot open chat {self._staff_section.chat_id} "
                 f"({exc.message}); is the bot a member of the staff group?"
             ) from None
-        section = self._staff_section
-        agents = frozenset([*section.agents, *section.admins]) if section.agents else frozenset()
         return StaffRoom(
-            chat_id=chat.id, address=section.chat_id, is_forum=bool(chat.is_forum), agents=agents
+            chat_id=chat.id, address=self._staff_section.chat_id, is_forum=bool(chat.is_forum)
         )
 
     def _is_forum(self, chat_id: str) -> bool:

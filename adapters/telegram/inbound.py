@@ -25,16 +25,11 @@ _COMMAND_TARGET = re.compile(r"^(/[A-Za-z0-9_]+)@([A-Za-z0-9_]+)")
 
 @dataclass(frozen=True)
 class StaffRoom:
-    """The staff group: `chat_id` as Telegram reports it, `address` as the core names it.
-
-    `agents`: the members who may act as agents when the config lists them
-    (`staff.agents` and `staff.admins`); empty when every member may.
-    """
+    """The staff group: `chat_id` as Telegram reports it, `address` as the core names it."""
 
     chat_id: int
     address: str
     is_forum: bool
-    agents: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

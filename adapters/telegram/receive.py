@@ -19,6 +19,8 @@ from adapters.telegram.errors import is_transient
 from adapters.telegram.inbound import Origin, action_from, inbound_from, is_staff_chat
 from adapters.telegram.presses import Presses
 from adapters.telegram.staff import StaffMembership
+from bot.agents import acts_as_agent, in_staff_room
+from bot.config import StaffSection
 from bot.contract import Action, Core, Event
 
 log = logging.getLogger("adapters.telegram")
@@ -37,11 +39,13 @@ class Receiver:
         self,
         core: Core,
         origin: Origin,
+        staff: StaffSection,
         membership: StaffMembership | None,
         presses: Presses,
     ) -> None:
         self._core = core
         self._origin = origin
+        self._staff = staff
         self._membership = membership
         self._presses = presses
 
@@ -81,16 +85,11 @@ class Receiver:
 
     def _may_be_refused(self, action: Action) -> bool:
         """Whether the core may refuse this press with a private answer (it does so for
-        a press in the staff room by anyone but an agent: bot/flows/router.py); such a
-        press stays held for it. A wrong guess costs little: a refusal to a press
-        answered already goes out as a reply message, and a press held in vain is
+        a press in the staff room by anyone but an agent: bot/flows/router.py, by the same
+        rule); such a press stays held for it. A wrong guess costs little: a refusal to a
+        press answered already goes out as a reply message, and a press held in vain is
         answered empty when its time runs out."""
-        staff = self._origin.staff
-        if staff is None or action.chat_id != staff.address:
-            return False
-        if not action.from_staff_room:
-            return True
-        return bool(staff.agents) and action.sender.user_id not in staff.agents
+        return in_staff_room(self._staff, action) and not acts_as_agent(self._staff, action)
 
     async def _is_staff_member(self, user_id: int) -> bool:
         if self._membership is None:

@@ -1,10 +1,11 @@
 """What several subcommands share: the --config option and loading it (and the support
-hours it sets) with a clear error."""
+hours it sets) with a clear error; the --since value."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
@@ -36,3 +37,18 @@ def hours_or_exit(config: Config, path: Path) -> SupportHours:
     except ConfigError as exc:
         print(f"supportbot: configuration error:\n{path}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def since_value(value: str) -> datetime:
+    """A --since value: a day (YYYY-MM-DD, its midnight) or an ISO 8601 moment, as given
+    (naive unless it names its offset); what naive means is the command's to say."""
+    try:
+        return datetime.combine(date.fromisoformat(value), time())
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'"{value}" is not a date (YYYY-MM-DD) or ISO 8601 moment'
+        ) from None

@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ import yaml
 from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.cli.common import add_config_option, load_or_exit
+from bot.cli.common import add_config_option, load_or_exit, since_value
 from bot.config import Config
 from bot.faq_settings import match_settings
 from faq import matcher as faq_matcher
@@ -96,17 +96,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _since(value: str) -> datetime:
-    """Naive UTC, as stored."""
-    try:
-        return datetime.combine(date.fromisoformat(value), time())
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'"{value}" is not a date (YYYY-MM-DD) or ISO 8601 moment'
-        ) from None
+    """Naive UTC, as stored (a day or a moment without an offset is taken as UTC)."""
+    moment = since_value(value)
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
-from bot.cli.common import add_config_option, hours_or_exit, load_or_exit
+from bot.cli.common import add_config_option, hours_or_exit, load_or_exit, since_value
 from bot.config import Config
 from bot.hours.schedule import SupportHours
 from bot.report import html, json_format, text
@@ -26,7 +26,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--since",
-        type=_since,
+        type=since_value,
         metavar="DATE",
         help="from this day (YYYY-MM-DD, support-zone midnight) or ISO 8601 moment;"
         " default: everything",
@@ -62,16 +62,3 @@ async def _report(config: Config, hours: SupportHours, since: datetime | None, f
     finally:
         await engine.dispose()
     return RENDER[form](report)
-
-
-def _since(value: str) -> datetime:
-    try:
-        return datetime.combine(date.fromisoformat(value), time())
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'"{value}" is not a date (YYYY-MM-DD) or ISO 8601 moment'
-        ) from None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.agents import acts_as_agent, in_staff_room
 from bot.config import Config
 from bot.contract import Action, Answered, Event, Inbound
 from bot.flows.customer import CustomerFlow
@@ -46,9 +47,9 @@ class Router:
         return await turn.finish()
 
     async def _decide(self, turn: Turn, event: Event) -> None:
-        if self._is_agent(event):
+        if acts_as_agent(self._config.staff, event):
             await self._staff_event(turn, event)
-        elif self._in_staff_room(event):
+        elif in_staff_room(self._config.staff, event):
             await self._outsider_in_staff_room(turn, event)
         elif isinstance(event, Inbound):
             await self._customers.on_message(turn, event)
@@ -73,16 +74,3 @@ class Router:
                 Answered(event.message_id, press),
                 self._customers.templates.render("not_staff", self._config.bot.default_locale),
             )
-
-    def _in_staff_room(self, event: Event) -> bool:
-        staff = self._config.staff
-        return event.platform == staff.platform and event.chat_id == staff.chat_id
-
-    def _is_agent(self, event: Event) -> bool:
-        staff = self._config.staff
-        user_id = event.sender.user_id
-        return (
-            event.from_staff_room
-            and self._in_staff_room(event)
-            and (not staff.agents or user_id in staff.agents or user_id in staff.admins)
-        )

@@ -75,6 +75,15 @@ class Bot:
         versions = [s for s in self.staff_room() if s.ref.message_id == card.ref.message_id]
         return versions[-1]
 
+    async def claimed_by_alex(self) -> Sent:
+        """Dana asks for a person and Alex claims the ticket; its card."""
+        await self.customer.says("talk to a human")
+        await self.settle()
+        card = self.card()
+        await self.alex.presses(card, "claim")
+        await self.settle()
+        return card
+
     def thread(self) -> list[Sent]:
         card = self.card()
         return [

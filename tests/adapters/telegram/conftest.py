@@ -10,7 +10,7 @@ import pytest
 
 from adapters.telegram import TelegramAdapter
 from bot.config import StaffSection, TelegramSection
-from bot.contract import Event, NotStored
+from bot.contract import Address, Button, Event, NotStored, Outbound, SentRef, plain
 from tests.fakes.telegram_api import FakeTelegramApi, FakeUser
 
 STAFF_GROUP = -100123
@@ -108,3 +108,19 @@ async def adapter(fake: FakeTelegramApi, core: RecordingCore) -> AsyncIterator[T
     await running.start(core)
     yield running
     await running.stop()
+
+
+async def ticket_card(
+    adapter: TelegramAdapter, fake: FakeTelegramApi
+) -> tuple[SentRef, dict[str, Any]]:
+    """A ticket's card with a Claim button, sent to the staff group; its ref and the
+    message as the fake holds it (for presses)."""
+    card = await adapter.send(
+        Outbound(
+            Address("telegram", str(STAFF_GROUP)),
+            plain("Ticket 9"),
+            buttons=(Button("Claim", "claim", "9"),),
+            open_thread="Ticket 9",
+        )
+    )
+    return card, fake.message(STAFF_GROUP, card.message_id)

@@ -6,20 +6,20 @@ against the fake Bot API, then the whole bot (real Runtime, SQLite and PostgreSQ
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.presses import ALERT_LIMIT
 from bot.config import StaffSection
-from bot.contract import Action, Address, Answered, Button, Outbound, SentRef, plain
+from bot.contract import Action, Address, Answered, Outbound, SentRef, plain
 from tests.adapters.telegram.conftest import (
     AGENT,
     STAFF_GROUP,
     STRANGER,
     RecordingCore,
     telegram_section,
+    ticket_card,
 )
 from tests.adapters.telegram.whole_bot import running_bot, said
 from tests.fakes.telegram_api import QUERY_TOO_OLD, ApiCall, FakeTelegramApi, FakeUser
@@ -33,18 +33,6 @@ QUICK = 0.3  # seconds a press is held, where a test waits for it to run out
 @pytest.fixture
 def quick_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("adapters.telegram.presses.HOLD_SECONDS", QUICK)
-
-
-async def _card(adapter: TelegramAdapter, fake: FakeTelegramApi) -> tuple[SentRef, dict[str, Any]]:
-    card = await adapter.send(
-        Outbound(
-            Address("telegram", str(STAFF_GROUP)),
-            plain("Ticket 9"),
-            buttons=(Button("Claim", "claim", "9"),),
-            open_thread="Ticket 9",
-        )
-    )
-    return card, fake.message(STAFF_GROUP, card.message_id)
 
 
 def _refusal(card: SentRef, press: Action, text: str = REFUSAL) -> Outbound:
@@ -74,7 +62,7 @@ async def _pressed(core: RecordingCore) -> Action:
 async def test_a_strangers_press_is_refused_in_an_alert_only_they_see(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    card, message = await _card(adapter, fake)
+    card, message = await ticket_card(adapter, fake)
     fake.press(STRANGER, message, "Claim")
     press = await _pressed(core)
     assert not press.from_staff_room
@@ -93,7 +81,7 @@ async def test_a_strangers_press_is_refused_in_an_alert_only_they_see(
 async def test_a_long_refusal_is_cut_at_a_word_to_fit_an_alert(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    card, message = await _card(adapter, fake)
+    card, message = await ticket_card(adapter, fake)
     fake.press(STRANGER, message, "Claim")
     press = await _pressed(core)
 
@@ -110,7 +98,7 @@ async def test_a_long_refusal_is_cut_at_a_word_to_fit_an_alert(
 async def test_an_agents_press_is_answered_at_once_without_an_alert(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    _, message = await _card(adapter, fake)
+    _, message = await ticket_card(adapter, fake)
     fake.press(AGENT, message, "Claim")
     press = await _pressed(core)
 
@@ -123,7 +111,7 @@ async def test_an_agents_press_is_answered_at_once_without_an_alert(
 async def test_a_refusal_after_the_press_was_answered_is_a_reply_message(
     quick_hold: None, adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    card, message = await _card(adapter, fake)
+    card, message = await ticket_card(adapter, fake)
     fake.press(STRANGER, message, "Claim")
     press = await _pressed(core)
     emptied = await fake.wait_for_call("answerCallbackQuery", timeout=QUICK + 2)
@@ -141,7 +129,7 @@ async def test_a_refusal_after_the_press_was_answered_is_a_reply_message(
 async def test_a_refusal_telegram_finds_too_old_is_a_reply_message(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    card, message = await _card(adapter, fake)
+    card, message = await ticket_card(adapter, fake)
     fake.press(STRANGER, message, "Claim")
     press = await _pressed(core)
     fake.fail_next("answerCallbackQuery", status=400, description=f"Bad Request: {QUERY_TOO_OLD}")
@@ -158,7 +146,7 @@ async def test_a_refusal_telegram_finds_too_old_is_a_reply_message(
 async def test_stopping_answers_held_presses(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    _, message = await _card(adapter, fake)
+    _, message = await ticket_card(adapter, fake)
     fake.press(STRANGER, message, "Claim")
     press = await _pressed(core)
 
@@ -181,7 +169,7 @@ async def test_with_an_agent_list_only_unlisted_members_are_held(
     adapter = TelegramAdapter(telegram_section(fake), staff)
     await adapter.start(core)
     try:
-        card, message = await _card(adapter, fake)
+        card, message = await ticket_card(adapter, fake)
         fake.press(HELPER, message, "Claim")
         by_helper = await _pressed(core)
         fake.press(AGENT, message, "Claim")

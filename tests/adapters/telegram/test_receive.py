@@ -20,6 +20,7 @@ from tests.adapters.telegram.conftest import (
     RecordingCore,
     staff_section,
     telegram_section,
+    ticket_card,
 )
 from tests.fakes.telegram_api import FakeTelegramApi
 
@@ -212,15 +213,7 @@ async def test_customer_button_press_becomes_action_and_is_answered(
 async def test_staff_presses_are_checked_against_group_membership(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    card = await adapter.send(
-        Outbound(
-            Address("telegram", str(STAFF_GROUP)),
-            plain("Ticket 9"),
-            buttons=(Button("Claim", "claim", "9"),),
-            open_thread="Ticket 9",
-        )
-    )
-    message = fake.message(STAFF_GROUP, card.message_id)
+    card, message = await ticket_card(adapter, fake)
 
     fake.press(AGENT, message, "Claim")
     by_agent = await core.next_event()

@@ -14,11 +14,7 @@ RATING_BUTTONS = ["1", "2", "3", "4", "5"]
 
 async def resolved(bot: Bot) -> None:
     """Dana's ticket, claimed, answered and resolved by Alex; the prompt is out."""
-    await bot.customer.says("talk to a human")
-    await bot.settle()
-    card = bot.card()
-    await bot.alex.presses(card, "claim")
-    await bot.settle()
+    card = await bot.claimed_by_alex()
     await bot.alex.says("Done, your refund is on its way.", thread_id=card.ref.thread_id)
     await bot.alex.says("/resolve", thread_id=card.ref.thread_id)
     await bot.settle()

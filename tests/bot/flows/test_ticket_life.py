@@ -55,11 +55,7 @@ async def ticket(bot: Bot) -> Ticket:
 
 async def claimed_and_answered(bot: Bot) -> str:
     """Dana's ticket, claimed and answered by Alex; its thread id."""
-    await bot.customer.says("talk to a human")
-    await bot.settle()
-    card = bot.card()
-    await bot.alex.presses(card, "claim")
-    await bot.settle()
+    card = await bot.claimed_by_alex()
     thread = card.ref.thread_id
     assert thread is not None
     await bot.alex.says("Could you send me your order number?", thread_id=thread)
