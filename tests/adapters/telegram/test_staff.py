@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from telegram.error import NetworkError
 
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.staff import LOOKUP_ATTEMPTS, StaffMembership
-from bot.contract import Action, Address, Button, Outbound, plain
-from tests.adapters.telegram.conftest import AGENT, STAFF_GROUP, RecordingCore
+from bot.contract import Action
+from tests.adapters.telegram.conftest import AGENT, RecordingCore, ticket_card
 from tests.fakes.telegram_api import FakeTelegramApi
 
 
@@ -80,18 +78,6 @@ async def test_failed_lookups_are_not_cached() -> None:
     assert directory.lookups == [7, 7]
 
 
-async def _claim_card(adapter: TelegramAdapter, fake: FakeTelegramApi) -> dict[str, Any]:
-    card = await adapter.send(
-        Outbound(
-            Address("telegram", str(STAFF_GROUP)),
-            plain("Ticket 4"),
-            buttons=(Button("Claim", "claim", "4"),),
-            open_thread="Ticket 4",
-        )
-    )
-    return fake.message(STAFF_GROUP, card.message_id)
-
-
 @pytest.mark.parametrize(
     ("status", "description"), [(502, "Bad Gateway"), (500, "Internal Server Error")]
 )
@@ -102,7 +88,7 @@ async def test_a_passing_lookup_failure_is_retried(
     status: int,
     description: str,
 ) -> None:
-    message = await _claim_card(adapter, fake)
+    _, message = await ticket_card(adapter, fake)
     fake.fail_next("getChatMember", times=2, status=status, description=description)
 
     fake.press(AGENT, message, "Claim")
@@ -116,7 +102,7 @@ async def test_a_passing_lookup_failure_is_retried(
 async def test_a_429_on_the_lookup_is_retried(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    message = await _claim_card(adapter, fake)
+    _, message = await ticket_card(adapter, fake)
     fake.fail_next("getChatMember", times=1, status=429, retry_after=1)
 
     fake.press(AGENT, message, "Claim")
@@ -129,7 +115,7 @@ async def test_a_429_on_the_lookup_is_retried(
 async def test_a_lookup_that_keeps_failing_leaves_the_press_unconfirmed(
     adapter: TelegramAdapter, fake: FakeTelegramApi, core: RecordingCore
 ) -> None:
-    message = await _claim_card(adapter, fake)
+    _, message = await ticket_card(adapter, fake)
     fake.fail_next("getChatMember", times=LOOKUP_ATTEMPTS * 2, status=502)
 
     fake.press(AGENT, message, "Claim")
