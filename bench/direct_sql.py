@@ -1,7 +1,8 @@
 """The engine's work for one FAQ question, written directly: the baseline it is measured
 against (issue 12).
 
-Per message: one rapidfuzz `process.extractOne` over the example FAQ's phrasings; one
+Per message: one rapidfuzz `process.extractOne` over the example FAQ's phrasings (its
+verdict remembered for a question asked again, as faq.matcher remembers its own); one
 transaction that stores the event (the inbox row, already done), finds or opens the
 conversation (an upsert), writes the customer's and the bot's transcript lines and the
 outbox row; the "send" (an id, no network: the engine bench's platform records sends in
@@ -26,6 +27,7 @@ from rapidfuzz import process, utils
 from sqlalchemy import JSON, DateTime, bindparam, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from faq.matcher import REMEMBERED, REMEMBERED_LENGTH
 from faq.model import Entry, Faq
 
 PLATFORM = "test"
@@ -74,12 +76,18 @@ class Answers:
         pairs = [(q, entry) for entry in faq.entries for q in entry.questions.get("en", ())]
         self._phrasings = [utils.default_process(q) for q, _ in pairs]
         self._entries: list[Entry] = [entry for _, entry in pairs]
+        self._remembered: dict[str, Entry] = {}
 
     def best(self, question: str) -> Entry:
-        hit = process.extractOne(utils.default_process(question), self._phrasings)
-        if hit is None:
-            raise LookupError(f"no phrasing matches {question!r}")
-        return self._entries[hit[2]]
+        found = self._remembered.get(question)
+        if found is None:
+            hit = process.extractOne(utils.default_process(question), self._phrasings)
+            if hit is None:
+                raise LookupError(f"no phrasing matches {question!r}")
+            found = self._entries[hit[2]]
+            if len(question) <= REMEMBERED_LENGTH and len(self._remembered) < REMEMBERED:
+                self._remembered[question] = found
+        return found
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

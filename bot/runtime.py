@@ -30,7 +30,14 @@ from faq.e5 import E5Embedder
 from faq.snippets import SnippetStore
 from faq.store import FaqStore
 from handoff import inbox, outbox
-from handoff.storage import checkpoint, make_engine, make_reader, make_sessions, upgrade
+from handoff.storage import (
+    checkpoint,
+    make_engine,
+    make_reader,
+    make_sessions,
+    open_pool,
+    upgrade,
+)
 
 logger = logging.getLogger("bot.runtime")
 
@@ -105,6 +112,13 @@ class Runtime:
         `deliver=False` leaves sending to explicit `delivery.drain()` calls (the shell
         and tests use it to see each reply before the next message)."""
         await upgrade(self._db)
+        unopened = await open_pool(self._db)
+        if unopened:
+            logger.warning(
+                "%d database connections did not open at start (%s); they open when needed",
+                len(unopened),
+                unopened[0],
+            )
         self._tasks.append(asyncio.create_task(self.faq.watch(), name="faq-reload"))
         self._tasks.append(asyncio.create_task(self.snippets.watch(), name="snippets-reload"))
         pending = await self.core.recover()

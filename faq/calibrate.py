@@ -35,14 +35,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from faq.calibrate_data import out_of_scope
 from faq.match_arrays import Floats
 from faq.match_index import MatchIndex, Scored
-from faq.matcher import MatchSettings, phrasings
+from faq.matcher import Matcher, MatchSettings, phrasings
 from faq.model import Faq
 
 WRONG = 0.03
@@ -74,6 +74,7 @@ class Ranker(Protocol):
 
 # Builds the ranker of some phrasings: (entry position, text) pairs of `count` entries.
 RankerFactory = Callable[[Sequence[tuple[int, str]], int], Ranker]
+R = TypeVar("R", bound=Ranker)
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,34 @@ def calibrate(
     fold); `index`, when given, is the whole FAQ's, as `ranker(phrasings(faq), ...)`
     would build it (see faq.matcher.Matcher), and spares that build.
     """
-    fixed = overrides or Overrides()
+
+    def whole() -> Ranker:
+        return ranker(phrasings(faq), len(faq.entries)) if index is None else index
+
+    return _calibrate(faq, overrides or Overrides(), whole, ranker)[0]
+
+
+def calibrated(faq: Faq, overrides: Overrides) -> tuple[Matcher, Calibration]:
+    """`faq`'s matcher, its thresholds calibrated with `overrides` kept. The FAQ's index
+    serves both, built once, after the folds' (so only one index is held at a time)."""
+
+    def whole() -> MatchIndex:
+        return MatchIndex(phrasings(faq), len(faq.entries))
+
+    calibration, index = _calibrate(faq, overrides, whole, MatchIndex)
+    return Matcher(faq, calibration.settings, index or whole()), calibration
+
+
+def _calibrate(
+    faq: Faq, fixed: Overrides, whole: Callable[[], R], ranker: RankerFactory
+) -> tuple[Calibration, R | None]:
+    """The calibration, and the whole FAQ's ranker `whole()` gave it (None: it needed
+    none, the FAQ being empty)."""
     if not faq.entries:
-        return _fallback(fixed)
+        return _fallback(fixed), None
     order = _order(len(faq.entries))
     held, left_out = _samples(faq, order, ranker)
-    full = ranker(phrasings(faq), len(faq.entries)) if index is None else index
+    full = whole()
     foreign = [
         _Scores.of([(*_top2(full, text)[:2], False) for text in texts])
         for texts in out_of_scope().values()
@@ -166,7 +189,7 @@ def calibrate(
     settings = MatchSettings(
         answer=answer, suggest=suggest, margin=margin, max_suggestions=fixed.max_suggestions
     )
-    return _described(settings, held)
+    return _described(settings, held), full
 
 
 def _fallback(fixed: Overrides) -> Calibration:

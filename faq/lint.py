@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faq.loader import FaqError, Problem, load_faq
+from faq.match_index import MatchIndex
 from faq.matcher import Matcher, MatchSettings
 from faq.model import Entry, Faq
 from faq.normalize import normalize
@@ -27,13 +28,16 @@ def lint_faq(
     return lint_loaded(faq, matcher_settings or MatchSettings())
 
 
-def lint_loaded(faq: Faq, settings: MatchSettings) -> list[Problem]:
-    """Lint findings for an already loaded FAQ, in entry order, at most one per question.
+def lint_loaded(
+    faq: Faq, settings: MatchSettings, index: MatchIndex | None = None
+) -> list[Problem]:
+    """Lint findings for an already loaded FAQ, in entry order, at most one per question
+    (`index`: the FAQ's, when already built).
 
     A question listed under two entries is reported once, at the later entry; the
     matcher's verdict on it would only repeat that.
     """
-    matcher = Matcher(faq, settings)
+    matcher = Matcher(faq, settings, index)
     owners = _owners(faq)
     problems: list[Problem] = []
     for entry in faq.entries:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -12,6 +13,12 @@ from faq.model import Entry, Faq
 
 if TYPE_CHECKING:
     from faq.semantic import SemanticIndex
+
+# Verdicts remembered per matcher: customers ask the same questions in the same words
+# ("Where is my order?") far more often than not, and a verdict depends only on the text,
+# the locale and the FAQ. Only short texts are kept, so the memory stays under a few MB.
+REMEMBERED = 4096
+REMEMBERED_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ class Matcher:
         self._entries = faq.entries
         self._index = MatchIndex(phrasings(faq), len(faq.entries)) if index is None else index
         self._semantic = semantic
+        self._remembered: dict[tuple[str, str | None], Match] = {}
+        self._remembering = threading.Lock()  # large FAQs are matched in worker threads
 
     @property
     def index(self) -> MatchIndex:
@@ -111,8 +120,18 @@ class Matcher:
         return [Scored(self._entries[position], score) for position, score in ranked]
 
     def match(self, text: str, locale: str | None = None) -> Match:
+        key = (text, locale)
+        found = self._remembered.get(key)
+        if found is not None:
+            return found
         ranked = self.rank(text, self._settings.max_suggestions + 1, locale)
-        return decide(ranked, self._settings)
+        found = decide(ranked, self._settings)
+        if len(text) <= REMEMBERED_LENGTH:
+            with self._remembering:
+                if len(self._remembered) >= REMEMBERED:
+                    del self._remembered[next(iter(self._remembered))]  # the oldest
+                self._remembered[key] = found
+        return found
 
     def answers(self, text: str, entry: Entry, locale: str | None = None) -> bool:
         """Whether `match(text, locale)` answers with `entry`.

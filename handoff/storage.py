@@ -3,13 +3,12 @@ migrations, and the one SQL helper the query modules share."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import CursorResult, Result, Table, TextualSelect, bindparam, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 from handoff import sqlite_inline
 
@@ -90,6 +90,20 @@ def make_engine(url: str, *, workers: int = 8) -> AsyncEngine:
         ) from exc
 
 
+async def open_pool(engine: AsyncEngine) -> list[str]:
+    """Open the connections the pool holds now, at start, rather than when a burst first
+    needs them; why those that did not open failed (they open on demand, as before).
+
+    A PostgreSQL connection costs several round trips and the driver's set-up: opened on
+    demand, a dozen of them are opened while the first burst's customers wait."""
+    size = engine.pool.size() if isinstance(engine.pool, QueuePool) else 0
+    opened = await asyncio.gather(
+        *(engine.connect().start() for _ in range(size)), return_exceptions=True
+    )
+    await asyncio.gather(*(conn.close() for conn in opened if isinstance(conn, AsyncConnection)))
+    return [_cause(exc) for exc in opened if isinstance(exc, Exception)]
+
+
 def _sqlite_reader_pragmas(dbapi_connection: Any, record: Any) -> None:
     _sqlite_pragmas(dbapi_connection, record)
     cursor = dbapi_connection.cursor()
@@ -124,19 +138,20 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[Any]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _alembic_config(connection: Connection) -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    return config
-
-
 def _upgrade(connection: Connection) -> None:
+    # Alembic loads when a schema is migrated, not with this module: commands that never
+    # open the database (`supportbot faq check`) start without it.
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
     if connection.dialect.name == "postgresql":
         # Processes starting together migrate one at a time (the lock is held until this
         # transaction ends), so the later ones find the schema current.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-    command.upgrade(_alembic_config(connection), "head")
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
 
 
 async def upgrade(engine: AsyncEngine) -> None:

@@ -13,10 +13,10 @@ from bot.cli import faq_learning
 from bot.cli.common import add_config_option, load_or_exit
 from bot.faq_settings import match_settings
 from bot.text import clean_text
-from faq.calibrate import MIN_HELD_OUT, Calibration, Overrides, calibrate
+from faq.calibrate import MIN_HELD_OUT, Calibration, Overrides, calibrated
 from faq.lint import lint_loaded
 from faq.loader import FaqError, load_faq
-from faq.matcher import Match, Matcher, Scored
+from faq.matcher import Match, Scored
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,8 +64,8 @@ def run_check(args: argparse.Namespace) -> int:
     except FaqError as exc:
         problems = exc.problems
     else:
-        calibration = calibrate(faq, overrides)
-        problems = lint_loaded(faq, calibration.settings)
+        matcher, calibration = calibrated(faq, overrides)
+        problems = lint_loaded(faq, calibration.settings, matcher.index)
     for problem in problems:
         print(problem)
     if problems:
@@ -112,8 +112,8 @@ def run_try(args: argparse.Namespace) -> int:
     except FaqError as exc:
         print(f"supportbot: the FAQ does not load:\n{exc}", file=sys.stderr)
         return 1
-    settings = calibrate(faq, match_settings(config.faq)).settings
-    matcher = Matcher(faq, settings)
+    matcher, _calibration = calibrated(faq, match_settings(config.faq))
+    settings = matcher.settings
     for text in _questions(args.text or sys.stdin):
         match = matcher.match(text)
         if args.json:

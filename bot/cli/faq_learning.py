@@ -35,7 +35,7 @@ from bot.cli.common import add_config_option, load_or_exit, since_value
 from bot.config import Config
 from bot.faq_settings import match_settings
 from faq import matcher as faq_matcher
-from faq.calibrate import calibrate
+from faq.calibrate import calibrated
 from faq.clusters import cluster
 from faq.loader import FaqError, load_faq
 from faq.matcher import Matcher
@@ -129,8 +129,7 @@ def _setup(args: argparse.Namespace) -> _Setup | None:
     except FaqError as exc:
         print(f"supportbot: the FAQ does not load:\n{exc}", file=sys.stderr)
         return None
-    settings = calibrate(faq, match_settings(config.faq)).settings
-    return _Setup(config, faq, path, Matcher(faq, settings))
+    return _Setup(config, faq, path, calibrated(faq, match_settings(config.faq))[0])
 
 
 async def _read(config: Config, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.calibrate import WRONG, Overrides, calibrate, resolve
+from faq.calibrate import WRONG, Overrides, calibrate, calibrated, resolve
 from faq.calibrate_data import out_of_scope
 from faq.loader import load_faq
 from faq.match_index import MatchIndex
@@ -179,3 +179,24 @@ def test_calibration_ranks_with_the_ranker_it_is_given(german: Faq) -> None:
     assert len(folds) >= 2
     for known, asked in folds:
         assert asked and not known & set(asked)
+
+
+def test_calibrated_builds_the_whole_faq_s_index_once_and_calibrates_as_calibrate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    faq = load_faq(EXAMPLE, "en")
+    whole = phrasings(faq)
+    builds: list[int] = []
+
+    class Counted(MatchIndex):
+        def __init__(self, pairs: Sequence[tuple[int, str]], count: int) -> None:
+            builds.append(len(pairs))
+            super().__init__(pairs, count)
+
+    monkeypatch.setattr("faq.calibrate.MatchIndex", Counted)
+    matcher, calibration = calibrated(faq, Overrides())
+
+    assert builds.count(len(whole)) == 1
+    assert all(size < len(whole) for size in builds[:-1])  # the folds first, then the FAQ's
+    assert isinstance(matcher.index, Counted)
+    assert matcher.settings == calibration.settings == calibrate(faq, Overrides()).settings

@@ -1,8 +1,9 @@
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from faq.matcher import Matcher, MatchSettings
+from faq.matcher import REMEMBERED_LENGTH, Matcher, MatchSettings
 from faq.model import Entry, Faq
 
 
@@ -269,3 +270,54 @@ def test_spelling_tells_word_orders_apart() -> None:
     first, second = matcher.rank("parcel tracking please", 2)
     assert first.entry.id == "track"
     assert first.score > second.score
+
+
+def counting_ranks(matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the matcher's index ranks from now on."""
+    ranked: list[str] = []
+    top = matcher.index.top
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> list[tuple[int, float]]:
+        ranked.append(text)
+        return top(text, *args, **kwargs)
+
+    monkeypatch.setattr(matcher.index, "top", counted)
+    return ranked
+
+
+def test_a_question_asked_again_gets_the_same_verdict_without_ranking_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fresh = Matcher(FAQ, MatchSettings())
+    ranked = counting_ranks(fresh, monkeypatch)
+
+    first = fresh.match("where is my parcel", "en")
+    again = fresh.match("where is my parcel", "en")
+    other_locale = fresh.match("where is my parcel", "de")
+
+    assert first.entry is not None and first.entry.id == "shipping_time"
+    assert again == first
+    assert other_locale.entry == first.entry
+    assert ranked == ["where is my parcel", "where is my parcel"]  # once per locale
+
+
+def test_long_texts_are_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = Matcher(FAQ, MatchSettings())
+    ranked = counting_ranks(fresh, monkeypatch)
+    long_text = "where is my parcel " * (REMEMBERED_LENGTH // 10)
+
+    fresh.match(long_text)
+    fresh.match(long_text)
+
+    assert len(ranked) == 2
+
+
+def test_the_oldest_verdict_is_forgotten_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("faq.matcher.REMEMBERED", 2)
+    fresh = Matcher(FAQ, MatchSettings())
+    ranked = counting_ranks(fresh, monkeypatch)
+
+    for text in ("refund", "parcel", "paypal", "parcel", "refund"):
+        fresh.match(text)
+
+    assert ranked == ["refund", "parcel", "paypal", "refund"]

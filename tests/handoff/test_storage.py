@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff.conversations import arrive
 from handoff.models import Base, Conversation
@@ -23,6 +24,7 @@ from handoff.storage import (
     make_engine,
     make_reader,
     make_sessions,
+    open_pool,
     upgrade,
 )
 
@@ -182,6 +184,43 @@ async def test_postgresql_reads_share_the_writers_pool(postgres_url: str) -> Non
         assert make_reader(postgres_url, writer) is writer
     finally:
         await writer.dispose()
+
+
+async def test_postgresql_opens_the_whole_pool_at_start(postgres_url: str) -> None:
+    engine = make_engine(postgres_url, workers=3)
+    try:
+        assert await open_pool(engine) == []
+
+        assert engine.pool.checkedin() == 3 + 4  # type: ignore[attr-defined]
+        opened = await backend_count(engine)
+        assert opened >= 3 + 4
+    finally:
+        await engine.dispose()
+
+
+async def backend_count(engine: AsyncEngine) -> int:
+    """This test's connections as the server sees them (one of them asks)."""
+    async with engine.connect() as conn:
+        return int(
+            await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = ''"
+                )
+            )
+            or 0
+        )
+
+
+async def test_connections_that_do_not_open_at_start_are_named_not_raised() -> None:
+    engine = make_engine("postgresql+asyncpg://bot:hunter2@127.0.0.1:1/support", workers=1)
+    try:
+        reasons = await open_pool(engine)
+    finally:
+        await engine.dispose()
+
+    assert len(reasons) == 1 + 4
+    assert all("Connect call failed" in reason or "refused" in reason.lower() for reason in reasons)
 
 
 # --- errors name the database and the cause ----------------------------------------------

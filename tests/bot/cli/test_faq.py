@@ -163,6 +163,23 @@ def test_the_example_faq_passes_check_with_the_example_config(
     assert shares.startswith("own phrasings, each held out (")
 
 
+def test_check_loads_neither_the_platform_libraries_nor_the_other_commands() -> None:
+    """`supportbot faq check` imports its own command alone (a second less to start)."""
+    script = (
+        "import sys; from bot.cli import main; "
+        f"code = main(['faq', 'check', '--config', {str(REPO / 'config.example.yaml')!r}]); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('slack_bolt', 'slack_sdk', 'discord', 'telegram', 'aiohttp', 'alembic') "
+        "or m in ('bot.cli.run', 'bot.cli.db', 'bot.runtime'))); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
 def test_try_shows_decision_entry_score_and_runners_up(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

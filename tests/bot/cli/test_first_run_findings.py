@@ -3,12 +3,13 @@ sentence, never a traceback or a developer's note."""
 
 from __future__ import annotations
 
+import argparse
 import io
 from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser, main
+from bot.cli import COMMANDS, build_parser, main
 from tests.conftest import EXAMPLE_FAQ
 
 
@@ -25,6 +26,16 @@ def test_help_speaks_to_users(capsys: pytest.CaptureFixture[str]) -> None:
     assert "answers from an FAQ" in out
     assert "register()" not in out and "subcommand module" not in out
     assert build_parser().description is not None
+
+
+def test_one_command_s_parser_has_that_command_alone_and_help_has_all() -> None:
+    def commands(parser: argparse.ArgumentParser) -> list[str]:
+        (chosen,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return list(chosen.choices)
+
+    assert commands(build_parser("faq")) == ["faq"]
+    assert commands(build_parser("--help")) == list(COMMANDS)
+    assert commands(build_parser()) == list(COMMANDS)
 
 
 def test_shell_on_a_broken_faq_prints_the_problem_not_a_traceback(
