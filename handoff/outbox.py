@@ -32,7 +32,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Boolean,
@@ -278,7 +278,7 @@ async def _lease(
         **_moment_values(now, "until", lease_seconds),
     }
     if row_ids is not None:
-        params["ids"] = list(row_ids)
+        params["ids"] = _padded(row_ids)
     statement = _lease_statement(now is not None, row_ids is not None)
     taken = [OutboxRecord(*row) for row in await db.execute(statement, params)]
     taken.sort(key=lambda record: record.id)
@@ -369,13 +369,15 @@ async def hold_back(db: Db, now: datetime | None, row_ids: Sequence[int] | None 
     if row_ids is not None:
         if not row_ids:
             return 0
-        params["ids"] = list(row_ids)
+        params["ids"] = _padded(row_ids)
     lock = dialect_name(db) == "postgresql"
     waiting = _waiting_statement(now is not None, row_ids is not None, lock)
     ids = list((await db.execute(waiting, params)).scalars())
     if not ids:
         return 0
-    result = await db.execute(_set_aside_statement(now is not None), {**params, "ids": ids})
+    result = await db.execute(
+        _set_aside_statement(now is not None), {**params, "ids": _padded(ids)}
+    )
     return cast(CursorResult[Any], result).rowcount
 
 
@@ -413,7 +415,7 @@ async def _bring_forward(db: Db, finished: Sequence[int]) -> list[int]:
     """After rows left pending (sent or parked): the next pending row of each of their
     lanes, made ready if it was set aside; their ids, to lease at once (`lease_rows`).
     A next row that backs off or is leased stays as it is and is not returned."""
-    params = {"ids": list(finished)}
+    params = {"ids": _padded(finished)}
     if dialect_name(db) == "postgresql":
         await db.execute(_LOCK_FINISHED_LANES, params)
     return sorted((await db.execute(_BRING_FORWARD, params)).scalars())
@@ -440,7 +442,8 @@ async def renew(
     short lease frees a dead worker's rows fast but never a live worker's."""
     if not row_ids:
         return
-    params = {"owner": owner, "ids": list(row_ids), **_moment_values(now, "until", lease_seconds)}
+    until = _moment_values(now, "until", lease_seconds)
+    params = {"owner": owner, "ids": _padded(row_ids), **until}
     await db.execute(_renew_statement(now is not None), params)
 
 
@@ -490,6 +493,18 @@ async def card_parked(db: Db, ticket_id: int) -> bool:
     return parked is not None
 
 
+T = TypeVar("T")
+
+
+def _padded(items: Sequence[T]) -> list[T]:
+    """`items` padded with the last one again to a power-of-two length (an IN list is a
+    set: the same rows). A statement then takes a handful of shapes instead of one per
+    length, and each shape is prepared once per connection (a round trip on
+    PostgreSQL) and kept in the driver's caches."""
+    padded = list(items)
+    return padded + padded[-1:] * ((1 << (len(padded) - 1).bit_length()) - len(padded))
+
+
 @functools.cache
 def _mark_sent_statement(size: int) -> Update:
     """Mark `size` rows sent (parameters `id_N`, `message_N`), locked in id order: one
@@ -523,15 +538,13 @@ async def mark_sent_many(db: Db, message_ids: Mapping[int, str]) -> list[int]:
         return []
     marks = sorted(message_ids.items())
     for start in range(0, len(marks), MARK_CHUNK):
-        chunk = marks[start : start + MARK_CHUNK]
-        size = 1 << (len(chunk) - 1).bit_length()
         # Padded with the last mark again: the same row, set to the same message id.
-        chunk += chunk[-1:] * (size - len(chunk))
+        chunk = _padded(marks[start : start + MARK_CHUNK])
         params: dict[str, Any] = {}
         for n, (row_id, message_id) in enumerate(chunk):
             params[f"id_{n}"] = row_id
             params[f"message_{n}"] = message_id
-        await db.execute(_mark_sent_statement(size), params)
+        await db.execute(_mark_sent_statement(len(chunk)), params)
     return await _bring_forward(db, list(message_ids))
 
 
