@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
-from faq.calibrate import Overrides, calibrate
+from faq.calibrate import Overrides, calibrated
 from faq.embedder import Embedder
 from faq.loader import FaqError, load_faq
 from faq.match_index import MatchIndex
@@ -167,6 +167,29 @@ async def receive(stream: asyncio.StreamReader) -> Loaded:
     )
 
 
+def _indexed(
+    faq: Faq, overrides: Overrides | None, semantic: Semantic | None
+) -> Iterator[tuple[Any, ...]]:
+    """The pieces of a FAQ that loads: its index, its settings given `overrides`, and its
+    embeddings given `semantic`."""
+    if semantic is None and overrides is not None:
+        # Calibrated first: the folds' indexes are gone before the FAQ's is built.
+        matcher, calibration = calibrated(faq, overrides)
+        return itertools.chain(
+            [("settings", calibration.settings)], _pieces(faq, matcher.index.tables)
+        )
+    index = MatchIndex(phrasings(faq), len(faq.entries))
+    pieces = _pieces(faq, index.tables)
+    if semantic is None:
+        return pieces
+    embedded = SemanticIndex(semantic.load(), phrasings(faq), len(faq.entries), semantic.cache)
+    pieces = itertools.chain(pieces, _array(_VECTORS, embedded.vectors))
+    if overrides is None:
+        return pieces
+    settings = resolve(overrides, faq, index, embedded, semantic.cache)
+    return itertools.chain([("settings", settings)], pieces)
+
+
 def send(
     out: BinaryIO,
     path: Path,
@@ -182,19 +205,7 @@ def send(
     except FaqError as exc:
         pieces: Iterator[tuple[Any, ...]] = iter([("problems", exc.problems)])
     else:
-        index = MatchIndex(phrasings(faq), len(faq.entries))
-        pieces = _pieces(faq, index.tables)
-        if semantic is not None:
-            embedded = SemanticIndex(
-                semantic.load(), phrasings(faq), len(faq.entries), semantic.cache
-            )
-            pieces = itertools.chain(pieces, _array(_VECTORS, embedded.vectors))
-            if overrides is not None:
-                settings = resolve(overrides, faq, index, embedded, semantic.cache)
-                pieces = itertools.chain([("settings", settings)], pieces)
-        elif overrides is not None:
-            settings = calibrate(faq, overrides, index).settings
-            pieces = itertools.chain([("settings", settings)], pieces)
+        pieces = _indexed(faq, overrides, semantic)
     for piece in pieces:
         data = pickle.dumps(piece, protocol=pickle.HIGHEST_PROTOCOL)
         out.write(_LENGTH.pack(len(data)))

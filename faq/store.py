@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from faq import semantic as combined
-from faq.calibrate import Overrides, resolve
+from faq.calibrate import Overrides, calibrated, resolve
 from faq.embedder import Embedder
 from faq.loader import FaqError, faq_files, load_faq
 from faq.match_index import MatchIndex
@@ -139,7 +139,7 @@ class FaqStore:
             semantic = Semantic(embedder_class(self._semantic), self._embeddings_cache)
         try:
             overrides = None if isinstance(self._settings, MatchSettings) else self._settings
-            faq, index, calibrated, vectors = await load_elsewhere(
+            faq, index, calibrated_there, vectors = await load_elsewhere(
                 self._path, self._default_locale, overrides, semantic
             )
         except FaqError as exc:
@@ -151,7 +151,7 @@ class FaqStore:
                 self._semantic, phrasings(faq), len(faq.entries), vectors=vectors
             )
         held = [self._current]
-        settings = calibrated or resolve(self._settings, faq, index)
+        settings = calibrated_there or resolve(self._settings, faq, index)
         self._serve(faq, Matcher(faq, settings, index, embedded))
         await retire(held)
         return True
@@ -159,9 +159,11 @@ class FaqStore:
     def _matcher(self, faq: Faq) -> Matcher:
         """`faq`'s matcher, built and calibrated here: with semantic matching, on the
         FAQ's embeddings (from the cache when it has them) and combined scores."""
-        index = MatchIndex(phrasings(faq), len(faq.entries))
         if self._semantic is None:
-            return Matcher(faq, resolve(self._settings, faq, index), index)
+            if isinstance(self._settings, MatchSettings):
+                return Matcher(faq, self._settings)
+            return calibrated(faq, self._settings)[0]
+        index = MatchIndex(phrasings(faq), len(faq.entries))
         cache = self._embeddings_cache
         embedded = combined.SemanticIndex(self._semantic, phrasings(faq), len(faq.entries), cache)
         settings = combined.resolve(self._settings, faq, index, embedded, cache)
