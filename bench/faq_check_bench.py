@@ -19,6 +19,7 @@ import yaml
 from bench.clinc import BenchDataMissing, load, synthetic_faq
 from bench.options import BenchOptions
 from bench.table import Table
+from faq.lint import PARALLEL_FROM, available_cpus
 from faq.model import Faq
 
 TITLE = "FAQ check (supportbot faq check)"
@@ -41,8 +42,9 @@ def write_faq(faq: Faq, folder: Path) -> None:
         (folder / f"faq-{number:03d}.yaml").write_text(text, encoding="utf-8")
 
 
-def check(folder: Path) -> tuple[float, float, int, int]:
-    """Seconds (wall and CPU), peak RSS in MB and exit code of `supportbot faq check`.
+def check(folder: Path) -> tuple[float, float, int, int, int]:
+    """Seconds (wall and CPU, its lint workers' included), peak RSS and peak PSS in MB
+    (see _WRAPPER) and exit code of `supportbot faq check`.
 
     The command reports its own peak (VmHWM): the operating system's figure for a
     child would count the bench process it was forked from as well.
@@ -59,19 +61,54 @@ def check(folder: Path) -> tuple[float, float, int, int]:
     # Reaped here, so that the Popen object does not wait for it again.
     process.returncode = os.waitstatus_to_exitcode(status)
     process.stderr.close()
-    peak = next((line.split()[1] for line in errors.splitlines() if line.startswith("VmHWM:")), "0")
-    return seconds, usage.ru_utime + usage.ru_stime, int(peak) // 1024, process.returncode
+    peaks = {
+        line.split()[0]: int(line.split()[1]) // 1024
+        for line in errors.splitlines()
+        if line.startswith(("VmHWM:", "PssPeak:"))
+    }
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, peaks.get("VmHWM:", 0), peaks.get("PssPeak:", 0), process.returncode
 
 
-# `python -m bot.cli ARGS`, then the process's peak resident set on stderr.
+# `python -m bot.cli ARGS`, then the peak memory on stderr: the process's own peak
+# resident set, and the peak of its and its lint workers' proportional set sizes
+# (shared pages split among the processes that share them), sampled every 0.2 s.
 _WRAPPER = """
-import runpy, sys
+import os, runpy, sys, threading, time
+
+def pss(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+def children():
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as listed:
+                found.extend(int(pid) for pid in listed.read().split())
+        except OSError:
+            pass
+    return found
+
+peak = 0
+
+def sample():
+    global peak
+    while True:
+        peak = max(peak, pss(os.getpid()) + sum(pss(pid) for pid in children()))
+        time.sleep(0.2)
+
+threading.Thread(target=sample, daemon=True).start()
 sys.argv = ["supportbot", *sys.argv[1:]]
 try:
     runpy.run_module("bot.cli", run_name="__main__")
 finally:
     with open("/proc/self/status", encoding="ascii") as status:
         print(*(line for line in status if line.startswith("VmHWM:")), file=sys.stderr)
+    print(f"PssPeak: {peak} kB", file=sys.stderr)
 """
 
 
@@ -84,7 +121,7 @@ def run(options: BenchOptions) -> Table:
     for size in QUICK_SIZES if options.quick else SIZES:
         with tempfile.TemporaryDirectory(prefix="faq-check-bench-") as folder:
             write_faq(synthetic_faq(data.train, size, PER_ENTRY), Path(folder) / "faq")
-            seconds, cpu, peak, code = check(Path(folder))
+            seconds, cpu, peak, pss, code = check(Path(folder))
         verdict = "OK" if code == 0 else "problems" if code == 1 else f"exit {code}"
         rows.append(
             (
@@ -93,9 +130,22 @@ def run(options: BenchOptions) -> Table:
                 f"{seconds:.1f}",
                 f"{cpu:.1f}",
                 str(peak),
+                str(pss),
                 verdict,
             )
         )
-    header = ("entries", "questions", "seconds", "CPU seconds", "peak RSS MB", "result")
-    note = f"{PER_ENTRY} questions per entry, {ENTRIES_PER_FILE:,} entries per file, one process"
+    header = (
+        "entries",
+        "questions",
+        "seconds",
+        "CPU seconds",
+        "peak RSS MB",
+        "peak PSS MB, workers too",
+        "result",
+    )
+    note = (
+        f"{PER_ENTRY} questions per entry, {ENTRIES_PER_FILE:,} entries per file; "
+        f"lint workers: the default --jobs ({available_cpus()} CPUs here), forked from "
+        f"{PARALLEL_FROM:,} questions up; CPU seconds and PSS count the workers too"
+    )
     return Table(TITLE, header, tuple(rows), note)

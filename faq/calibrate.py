@@ -294,6 +294,7 @@ def _samples(faq: Faq, order: Sequence[int], ranker: RankerFactory) -> tuple[_Sc
             left_out.extend(
                 (*_top2(index, text)[:2], False) for text in questions[p][:_LEFT_OUT_PHRASINGS]
             )
+        del index  # before the next fold's is built: one index at a time
     return _Scores.of(held), _Scores.of(left_out)
 
 

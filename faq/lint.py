@@ -8,6 +8,13 @@ that get the wrong answer, or a "did you mean" where a direct answer was intende
 
 from __future__ import annotations
 
+import gc
+import itertools
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from faq.loader import FaqError, Problem, load_faq
@@ -15,6 +22,12 @@ from faq.match_index import MatchIndex
 from faq.matcher import Matcher, MatchSettings
 from faq.model import Entry, Faq
 from faq.normalize import normalize
+
+# A FAQ with fewer questions than this is linted in-process whatever `workers` says:
+# forking costs more than it saves (1,000 questions lint in about a second).
+PARALLEL_FROM = 5_000
+# Spans of entries per worker, so that a worker that gets the slow ones holds no one up.
+_SPANS_PER_WORKER = 4
 
 
 def lint_faq(
@@ -28,19 +41,85 @@ def lint_faq(
     return lint_loaded(faq, matcher_settings or MatchSettings())
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (a container's CPU set, not the host's count)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class _Linting:
+    """What linting a span of entries needs, shared with forked workers as is."""
+
+    faq: Faq
+    matcher: Matcher
+    settings: MatchSettings
+    owners: dict[str, list[Entry]]
+
+
+# The linting in progress, for the forked workers (set only while they run).
+_shared: _Linting | None = None
+
+
 def lint_loaded(
-    faq: Faq, settings: MatchSettings, index: MatchIndex | None = None
+    faq: Faq, settings: MatchSettings, index: MatchIndex | None = None, workers: int = 1
 ) -> list[Problem]:
     """Lint findings for an already loaded FAQ, in entry order, at most one per question
     (`index`: the FAQ's, when already built).
 
     A question listed under two entries is reported once, at the later entry; the
-    matcher's verdict on it would only repeat that.
+    matcher's verdict on it would only repeat that. With `workers` > 1 a large FAQ
+    (PARALLEL_FROM questions) is linted by that many forked processes, where the
+    platform forks (Linux), which share the index with this one; the findings are the
+    same, in the same order.
     """
-    matcher = Matcher(faq, settings, index)
-    owners = _owners(faq)
+    linting = _Linting(faq, Matcher(faq, settings, index), settings, _owners(faq))
+    questions = sum(len(entry.all_questions()) for entry in faq.entries)
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    if workers < 2 or questions < PARALLEL_FROM or not forks:
+        return _lint_span(linting, (0, len(faq.entries)))
+    return _lint_forked(linting, _spans(len(faq.entries), workers * _SPANS_PER_WORKER), workers)
+
+
+def _lint_forked(
+    linting: _Linting, spans: Sequence[tuple[int, int]], workers: int
+) -> list[Problem]:
+    """The spans linted by forked workers, findings in span order.
+
+    The garbage collector's objects are frozen first: a worker's collections would
+    otherwise write to every object's header, copying the pages the index shares.
+    """
+    global _shared
+    _shared = linting
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            found = list(pool.map(_lint_shared, spans))
+    finally:
+        _shared = None
+        gc.unfreeze()
+    return [problem for problems in found for problem in problems]
+
+
+def _lint_shared(span: tuple[int, int]) -> list[Problem]:
+    """In a forked worker: the findings of a span of the linting it inherited."""
+    assert _shared is not None, "lint workers are forked from lint_loaded"
+    return _lint_span(_shared, span)
+
+
+def _spans(count: int, parts: int) -> list[tuple[int, int]]:
+    """`count` positions cut into at most `parts` runs of nearly equal length."""
+    parts = max(1, min(parts, count))
+    bounds = [count * part // parts for part in range(parts + 1)]
+    return list(itertools.pairwise(bounds))
+
+
+def _lint_span(linting: _Linting, span: tuple[int, int]) -> list[Problem]:
+    """The findings for the entries at positions span[0] to span[1]."""
+    matcher, settings, owners = linting.matcher, linting.settings, linting.owners
     problems: list[Problem] = []
-    for entry in faq.entries:
+    for entry in linting.faq.entries[span[0] : span[1]]:
         missing = sorted(set(entry.questions) - set(entry.answer))
         if missing:
             problems.append(_problem(entry, f"has questions but no answer in {', '.join(missing)}"))

@@ -30,11 +30,13 @@ computed. Only entries whose bound can still reach the best few so far are score
 full, in rounds, so the result is the same as scoring every entry (tests/faq/
 test_match_index.py checks this), at the cost of the few that come close. With a
 floor (the lint asks only whether anything comes within the margin of 100), even the
-common terms' posting lists are skipped (see _sparse_stage).
+common terms' posting lists are skipped (see _sparse_stage): with a high floor, a
+query's rarest term often leaves only a handful of entries to look at.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -42,7 +44,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from faq.match_arrays import Floats, Ints, gather, max_per_group
+from faq.match_arrays import Bools, Floats, Ints, gather, max_per_group
 from faq.match_fuzzy import closest
 from faq.match_hubs import hub_bias
 from faq.match_tables import Tables, build_tables, word_grams
@@ -70,11 +72,6 @@ _STRETCH = 0.7
 _NEAR_COPY_POWER = 4
 # Entries scored in full at a time, before the bounds are compared with the best so far.
 _ROUND = 16
-# With a floor (see MatchIndex.top), a term in more than max(_SPARSE_MIN, entries /
-# _SPARSE_SHARE) entries is common: entries sharing only common terms with the query
-# get bounds on their word similarities rather than values (see _sparse_stage).
-_SPARSE_MIN = 32
-_SPARSE_SHARE = 64
 # Bounds are raised by this much, so that float rounding never drops an entry.
 _SLACK = 1e-9
 
@@ -107,6 +104,18 @@ def _total_bound(points: Floats, best_phrasing: Floats) -> Floats:
         np.maximum(_totals(points, best_phrasing), points + _BEST_PHRASING * best_phrasing) + _SLACK
     )
     return result
+
+
+def _needed(least: float, share: float, coverage: float) -> float:
+    """The least points from grams and hub bias that let an entry whose shared terms
+    are at most `share` of the query's norm and `coverage` of its weight reach a raw
+    total of `least`: the least x with _total_bound(words part + x, reach) >= least."""
+    reach = min(1.0, share)
+    if reach >= 1.0:
+        return -math.inf
+    gap = (100.0 - least + _SLACK) / (1.0 - reach**_NEAR_COPY_POWER)
+    needed = min(least - _BEST_PHRASING * reach - _SLACK, 100.0 - _BEST_PHRASING * reach - gap)
+    return needed - _ENTRY_WORDS * share - _COVERAGE * coverage
 
 
 def _unexplained(key: str, known: Collection[str]) -> bool:
@@ -155,6 +164,21 @@ class _Stage:
     among: Ints | None = None
 
 
+@dataclass(frozen=True)
+class _Split:
+    """The query's terms split for a sparse stage (see MatchIndex._split): `rare` marks
+    the terms whose posting lists are read; `squares` and `coverage` are the others'
+    squared share of the query's norm and share of its weight; `needed` the points
+    from grams and hub bias an entry sharing only those needs, and `length` how many
+    entries, by hub bias, can have them."""
+
+    rare: Bools
+    squares: float
+    coverage: float
+    needed: float
+    length: int
+
+
 Key = Callable[[Scored], tuple[float, bool, int]]
 
 
@@ -184,9 +208,17 @@ class MatchIndex:
     def tables(self) -> Tables:
         return self._tables
 
+    @functools.cached_property
+    def _gram_id(self) -> dict[str, int]:
+        """Each gram's number, for looking up a question's grams (a dict: 3-4 times
+        quicker than searching the sorted array). Built at the first question, not when
+        an index is taken over (see faq.reload), where it would hold the event loop."""
+        return {gram: number for number, gram in enumerate(self._tables.grams.tolist())}
+
     def _use(self, tables: Tables) -> None:
         self._tables = tables
         self._term_id = tables.term_id
+        self.__dict__.pop("_gram_id", None)  # the cached_property, for these tables
         self._by_bias = np.argsort(tables.hub_bias, kind="stable")
         self._sorted_bias = tables.hub_bias[self._by_bias]
 
@@ -316,12 +348,10 @@ class MatchIndex:
         for word in normalized.split():
             for gram in word_grams(word):
                 counts[gram] = counts.get(gram, 0) + 1
-        grams = np.array(list(counts))
-        ids = np.searchsorted(tables.grams, grams)
-        found = np.zeros(len(grams), dtype=bool)
-        inside = ids < len(tables.grams)
-        found[inside] = tables.grams[ids[inside]] == grams[inside]
-        gram_values = np.full(len(grams), tables.unknown_gram_weight)
+        gram_id = self._gram_id
+        ids = np.array([gram_id.get(gram, -1) for gram in counts], dtype=np.int64)
+        found = ids >= 0
+        gram_values = np.full(len(counts), tables.unknown_gram_weight)
         gram_values[found] = tables.gram_weight[ids[found]]
         gram_values *= np.log1p(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         gram_norm = float(np.sqrt(gram_values @ gram_values))
@@ -333,7 +363,7 @@ class MatchIndex:
             words=raw / norm if norm else raw * 0.0,
             known=raw,
             total_weight=total_weight,
-            gram_ids=ids[found].astype(np.int64),
+            gram_ids=ids[found],
             grams=gram_values[found] / gram_norm if gram_norm else gram_values[found] * 0.0,
             unknown=unknown / total_weight if total_weight else 0.0,
         )
@@ -386,40 +416,37 @@ class MatchIndex:
 
     def _sparse_stage(self, query: _Query, words: Floats, least: float) -> _Stage:
         """The stage for the entries whose total can reach `least`, read without the
-        posting lists of the query's common terms, which are long.
+        posting lists of the query's common terms, which are long (which terms are
+        common depends on the query, see _split).
 
         An entry that shares no rare term with the query gets its word similarities
         from the common terms alone, so they are at most what those terms give (and its
         best phrasing's cosine at most their share of the query's norm); with its gram
-        bound and its hub bias that bounds its total. The entries that share a rare term
-        and those whose bound reaches `least` get their word similarities from their
-        own rows of terms.
+        bound and its hub bias that bounds its total. An entry that shares rare terms
+        is bounded likewise, by the common terms and the rare ones it shares. Only the
+        entries whose bound reaches `least` get their word similarities from their own
+        rows of terms.
         """
         tables = self._tables
         size = tables.entry_count
-        df = tables.term_ptr[query.term_ids + 1] - tables.term_ptr[query.term_ids]
-        rare = df <= max(_SPARSE_MIN, size / _SPARSE_SHARE)
-        items, _ = gather(tables.term_ptr, query.term_ids[rare])
-        sharing = tables.term_entry[items]
-        share = float(np.sqrt(query.words[~rare] @ query.words[~rare]))
-        coverage = float(query.known[~rare].sum()) / (query.total_weight or 1.0)
-        reach = min(1.0, share)
         grams, common, common_norm, common_most = self._gram_stage(query)
-        # The least points from grams and hub bias that still let an entry sharing only
-        # common terms reach `least`: _total_bound(words part + them, reach) >= least.
-        words_part = _ENTRY_WORDS * share + _COVERAGE * coverage
-        needed = least - _BEST_PHRASING * reach - _SLACK
-        if reach < 1.0:
-            gap = (100.0 - least + _SLACK) / (1.0 - reach**_NEAR_COPY_POWER)
-            needed = min(needed, 100.0 - _BEST_PHRASING * reach - gap)
-        else:
-            needed = -math.inf
-        needed -= words_part
-        # Entries by hub bias, most negative first: only a prefix can have enough points.
         rare_norm = math.sqrt(max(0.0, float(query.grams @ query.grams - common @ common)))
         most = _ENTRY_GRAMS * min(1.0, rare_norm + min(common_norm, common_most))
-        prefix = self._by_bias[: np.searchsorted(self._sorted_bias, most - needed, side="right")]
-        bounded = prefix[self._others(grams, common_norm, common_most, prefix) >= needed]
+        split = self._split(query, least, most)
+        items, which = gather(tables.term_ptr, query.term_ids[split.rare])
+        sharing, row = np.unique(tables.term_entry[items], return_inverse=True)
+        words_shared = query.words[split.rare][which]
+        share = np.sqrt(np.bincount(row, words_shared * words_shared) + split.squares)
+        coverage = (
+            np.bincount(row, query.known[split.rare][which]) / (query.total_weight or 1.0)
+            + split.coverage
+        )
+        points = _ENTRY_WORDS * share + _COVERAGE * coverage
+        points += self._others(grams, common_norm, common_most, sharing)
+        sharing = sharing[_total_bound(points, np.minimum(1.0, share)) >= least]
+        # Entries by hub bias, most negative first: only a prefix can have enough points.
+        prefix = self._by_bias[: split.length]
+        bounded = prefix[self._others(grams, common_norm, common_most, prefix) >= split.needed]
         among = np.union1d(sharing, bounded)
         stage = _Stage(
             entry_words=np.zeros(size, dtype=np.float64),
@@ -433,6 +460,37 @@ class MatchIndex:
         )
         self._fill(query, stage, among, self._others(grams, common_norm, common_most, among))
         return stage
+
+    def _split(self, query: _Query, least: float, most: float) -> _Split:
+        """Which of the query's terms to read the posting lists of (the rare ones), so
+        that the fewest entries are read: the posting lists of the rare terms, plus the
+        entries whose hub bias is low enough to reach `least` with the other terms
+        alone. Any split gives the same result. Terms are tried rare from the fewest
+        entries up.
+        """
+        tables = self._tables
+        df = (tables.term_ptr[query.term_ids + 1] - tables.term_ptr[query.term_ids]).tolist()
+        words, known = query.words.tolist(), query.known.tolist()
+        order = sorted(range(len(df)), key=df.__getitem__)
+        # For j = 0..n: the first j terms of `order` rare, the others common (a handful
+        # of terms: plain floats are quicker than arrays here).
+        squares, coverage = [0.0] * (len(df) + 1), [0.0] * (len(df) + 1)
+        for j in reversed(range(len(df))):
+            squares[j] = squares[j + 1] + words[order[j]] ** 2
+            coverage[j] = coverage[j + 1] + known[order[j]] / (query.total_weight or 1.0)
+        chosen = _Split(np.zeros(len(df), dtype=bool), 0.0, 0.0, -math.inf, 0)
+        fewest, read = math.inf, 0
+        for j in range(len(df) + 1):
+            needed = _needed(least, math.sqrt(squares[j]), coverage[j])
+            length = int(np.searchsorted(self._sorted_bias, most - needed, side="right"))
+            if read + length < fewest:
+                fewest = read + length
+                rare = np.zeros(len(df), dtype=bool)
+                rare[order[:j]] = True
+                chosen = _Split(rare, squares[j], coverage[j], needed, length)
+            if j < len(df):
+                read += df[order[j]]
+        return chosen
 
     def _others(self, grams: Floats, norm: float, most: float, positions: Ints) -> Floats:
         """Points from grams (the common ones bounded) and hub bias, of these entries."""
@@ -501,9 +559,7 @@ class MatchIndex:
         most = float(weights @ tables.common_peak[common_index[is_common]])
         return rare, common, float(np.sqrt(weights @ weights)), most
 
-    def _exact(
-        self, query: _Query, stage: _Stage, positions: Ints
-    ) -> tuple[Floats, Floats, np.ndarray]:
+    def _exact(self, query: _Query, stage: _Stage, positions: Ints) -> tuple[Floats, Floats, Bools]:
         """For these entries: points (spelling aside), best phrasing cosine, and whether
         the entry is in the running at all: the earlier exhaustive search looked only at
         entries whose score with the best phrasing's bound in place of its cosine was

@@ -29,7 +29,10 @@ _MIGRATION_LOCK = 5_170_701
 
 
 READERS = 2  # SQLite connections for reads beside the one writer (see make_reader)
-INSERT_CHUNK = 50  # rows to an INSERT statement (so few statement shapes are cached)
+# Rows to one INSERT statement: any count up to INSERT_EXACT, else a power of two up to
+# INSERT_CHUNK (see `_insert_sizes`), so that few statement shapes are ever cached.
+INSERT_CHUNK = 64
+INSERT_EXACT = 8
 
 # What the query modules run statements on: a connection (the hot path) or a session.
 Db = AsyncConnection | AsyncSession
@@ -191,6 +194,19 @@ def dialect_name(db: Db) -> str:
     return bind.dialect.name
 
 
+def _insert_sizes(count: int) -> list[int]:
+    """How many rows each INSERT of `count` rows takes: the count itself up to
+    INSERT_EXACT, else the largest power of two that fits (at most INSERT_CHUNK), then
+    the rest the same way (39 rows: 32 and 7). Sizes 1 to INSERT_EXACT and the powers
+    of two up to INSERT_CHUNK: 11 shapes, whatever the batches."""
+    sizes: list[int] = []
+    while count > 0:
+        size = count if count <= INSERT_EXACT else min(INSERT_CHUNK, 1 << (count.bit_length() - 1))
+        sizes.append(size)
+        count -= size
+    return sizes
+
+
 @cache
 def _insert_text(
     table: Table, columns: tuple[str, ...], rows: int, on_conflict: str, returning: tuple[str, ...]
@@ -218,18 +234,26 @@ async def insert_returning(
     returning: tuple[str, ...],
 ) -> list[Any]:
     """INSERT `rows` (all with the same keys) with an ON CONFLICT clause (the same SQL on
-    PostgreSQL and SQLite), `INSERT_CHUNK` rows to a statement; the rows RETURNING gave.
+    PostgreSQL and SQLite), in order, in statements of `_insert_sizes` rows; the rows
+    RETURNING gave.
 
     Written as text because SQLAlchemy 2.0 compiles its dialects' ON CONFLICT inserts
     anew on every execution (they have no cache key): on the hot path that compile cost
-    more than the statement. A text statement is compiled once per shape."""
+    more than the statement. A text statement is compiled once per shape, and each shape
+    is kept for good (here, in SQLAlchemy's compiled cache, in every connection's
+    statement cache): with one shape per row count up to 50, each rarer large group
+    commit added a shape of hundreds of parameters, and the process's memory crept up
+    (the inbox's 50 shapes: about 23 MB on SQLite, 16 MB on PostgreSQL). With
+    `_insert_sizes` a table has 11 shapes; batches of up to 50 rows take about 1 MB."""
     if not rows:
         return []
     columns = tuple(rows[0])
     found: list[Any] = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        statement = _insert_text(table, columns, len(chunk), on_conflict, returning)
+    start = 0
+    for size in _insert_sizes(len(rows)):
+        chunk = rows[start : start + size]
+        start += size
+        statement = _insert_text(table, columns, size, on_conflict, returning)
         params = {
             f"{name}_{number}": row[name] for number, row in enumerate(chunk) for name in columns
         }

@@ -14,7 +14,7 @@ from bot.cli.common import add_config_option, load_or_exit
 from bot.faq_settings import match_settings
 from bot.text import clean_text
 from faq.calibrate import MIN_HELD_OUT, Calibration, Overrides, calibrated
-from faq.lint import lint_loaded
+from faq.lint import available_cpus, lint_loaded
 from faq.loader import FaqError, load_faq
 from faq.matcher import Match, Scored
 
@@ -36,6 +36,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     check.add_argument(
         "path", nargs="?", type=Path, help="FAQ file or folder (default: the config's faq.path)"
+    )
+    check.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=available_cpus(),
+        help="processes that lint a large FAQ (default: the CPUs this process may use, "
+        f"{available_cpus()} here; 1 lints in this process)",
     )
     add_config_option(check)
     check.set_defaults(run=run_check)
@@ -65,7 +72,7 @@ def run_check(args: argparse.Namespace) -> int:
         problems = exc.problems
     else:
         matcher, calibration = calibrated(faq, overrides)
-        problems = lint_loaded(faq, calibration.settings, matcher.index)
+        problems = lint_loaded(faq, calibration.settings, matcher.index, args.jobs)
     for problem in problems:
         print(problem)
     if problems:
@@ -74,6 +81,18 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"{len(faq.entries)} entries OK")
     print(_thresholds(calibration, overrides))
     return 0
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of processes, 1 or more: {text!r}"
+        )
+    return jobs
 
 
 def _thresholds(calibration: Calibration, overrides: Overrides) -> str:

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
-from faq.lint import lint_faq
+import pytest
+
+from faq import lint
+from faq.lint import lint_faq, lint_loaded
+from faq.loader import Problem, load_faq
 from faq.matcher import MatchSettings
 
 EXAMPLE_FAQ = Path(__file__).parents[2] / "examples" / "faq"
@@ -155,3 +160,42 @@ def test_questions_scoring_below_the_answer_threshold(tmp_path: Path) -> None:
 
 def test_the_example_faq_is_clean() -> None:
     assert lint_faq(EXAMPLE_FAQ) == []
+
+
+def test_forked_workers_find_the_same_problems_in_the_same_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large FAQ is linted in forked processes, span by span: the findings must be
+    the in-process ones, in entry order (PARALLEL_FROM lowered, so that a small FAQ
+    takes that path)."""
+    rows = ["entries:"]
+    for number in range(40):
+        questions = [f"how do I use gadget{number} at home", f"gadget{number} manual"]
+        if number % 7 == 3:
+            questions.append("gadget3 manual")  # also a question of entry g3
+        if number % 9 == 4:
+            questions.append(questions[0])  # repeated
+        if number % 11 == 5:
+            questions.append("?!")  # no words
+        rows.append(f"  - id: g{number}\n    questions: {questions!r}\n    answer: Yes.")
+    file = tmp_path / "faq.yaml"
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    faq = load_faq(file, "en")
+    settings = MatchSettings()
+    alone = lint_loaded(faq, settings)
+    assert len(alone) >= 10  # every kind of finding, at several entries
+
+    span = lint._lint_span
+
+    def recorded(linting: lint._Linting, bounds: tuple[int, int]) -> list[Problem]:
+        with (tmp_path / "pids").open("a", encoding="ascii") as pids:
+            pids.write(f"{os.getpid()}\n")
+        return span(linting, bounds)
+
+    monkeypatch.setattr(lint, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(lint, "_lint_span", recorded)
+    assert lint_loaded(faq, settings, workers=3) == alone
+    linted_by = [int(line) for line in (tmp_path / "pids").read_text().split()]
+    assert len(linted_by) == 3 * lint._SPANS_PER_WORKER
+    assert os.getpid() not in linted_by
+    assert len(set(linted_by)) > 1

@@ -6,15 +6,17 @@ import asyncio
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from handoff import inbox
 from handoff.conversations import arrive
 from handoff.models import Base, Conversation
 from handoff.storage import (
@@ -291,3 +293,42 @@ def test_a_url_without_an_async_driver_is_a_storage_error(url: str, cause: str) 
     assert cause in message
     assert "sqlite+aiosqlite:///FILE or postgresql+asyncpg://" in message
     assert "hunter2" not in message
+
+
+async def test_inserting_any_number_of_rows_takes_eleven_statement_shapes(
+    engine: AsyncEngine,
+) -> None:
+    """Each distinct INSERT is compiled, cached and prepared per connection for good: the
+    inbox's group commits of 1 to 71 events must not make 71 shapes (the bot's memory
+    crept up with every new batch size). Statements of 1 to 8 rows, 16, 32 or 64 rows;
+    an event stored before, by an earlier statement or transaction, is still None."""
+    statements: set[str] = set()
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INBOX"):
+            statements.add(statement)
+
+    def received(n: int) -> inbox.Received:
+        return inbox.Received("slack", f"C{n}", f"e{n}", f"slack:C{n}", {"n": n})
+
+    now = datetime(2026, 1, 1)
+    async with engine.begin() as conn:
+        await inbox.store(conn, [received(0)], now)
+    stored = 1
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        for count in range(1, 71):
+            events = [received(stored + k) for k in range(count)]
+            async with engine.begin() as conn:
+                # The first event again at the end, and one stored by the last batch.
+                ids = await inbox.store(conn, [*events, events[0], received(stored - 1)], now)
+            assert None not in ids[:count]
+            assert len(set(ids[:count])) == count
+            assert ids[count:] == [None, None]
+            stored += count
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(inbox.TABLE)) == stored
+    assert len(statements) == 11

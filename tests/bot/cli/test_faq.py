@@ -255,6 +255,16 @@ def test_a_missing_config_exits_with_code_2(
     assert "configuration error" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("jobs", ["0", "-2", "two"])
+def test_check_refuses_a_number_of_jobs_that_is_not_one_or_more(
+    config: Path, jobs: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["faq", "check", "--config", str(config), "--jobs", jobs])
+    assert caught.value.code == 2
+    assert f"expected a whole number of processes, 1 or more: {jobs!r}" in capsys.readouterr().err
+
+
 def test_match_settings_come_from_the_faq_section() -> None:
     section = FaqSection(thresholds=Thresholds(answer=80, suggest=50, margin=7), max_suggestions=5)
     assert match_settings(section) == Overrides(answer=80, suggest=50, margin=7, max_suggestions=5)
