@@ -21,6 +21,7 @@ from bot.flows.handoff import HandoffFlow
 from bot.flows.router import Router, utc_now
 from bot.flows.snippets import Canned
 from bot.flows.staff import StaffFlow
+from bot.heap import trim_periodically
 from bot.hours.schedule import SupportHours
 from bot.i18n import Templates
 from bot.intake import Intake
@@ -128,6 +129,7 @@ class Runtime:
             asyncio.create_task(self.core.watch(RECOVER_SECONDS), name="inbox-recovery")
         )
         self._tasks.append(asyncio.create_task(self._prune_inbox(), name="inbox-pruning"))
+        self._tasks.append(asyncio.create_task(trim_periodically(), name="heap-trim"))
         if self.config.database.url.startswith("sqlite"):
             self._tasks.append(asyncio.create_task(self._checkpoint(), name="sqlite-checkpoint"))
         if self.config.privacy.retention_days is not None:

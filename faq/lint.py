@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,8 @@ from faq.match_index import MatchIndex
 from faq.matcher import Matcher, MatchSettings
 from faq.model import Entry, Faq
 from faq.normalize import normalize
+
+logger = logging.getLogger(__name__)
 
 # A FAQ with fewer questions than this is linted in-process whatever `workers` says:
 # forking costs more than it saves (1,000 questions lint in about a second).
@@ -70,15 +75,20 @@ def lint_loaded(
     A question listed under two entries is reported once, at the later entry; the
     matcher's verdict on it would only repeat that. With `workers` > 1 a large FAQ
     (PARALLEL_FROM questions) is linted by that many forked processes, where the
-    platform forks (Linux), which share the index with this one; the findings are the
-    same, in the same order.
+    platform forks safely (Linux), which share the index with this one; the findings
+    are the same, in the same order. Should a worker die (the kernel's OOM killer, say),
+    the FAQ is linted again in this process.
     """
     linting = _Linting(faq, Matcher(faq, settings, index), settings, _owners(faq))
     questions = sum(len(entry.all_questions()) for entry in faq.entries)
-    forks = "fork" in multiprocessing.get_all_start_methods()
-    if workers < 2 or questions < PARALLEL_FROM or not forks:
-        return _lint_span(linting, (0, len(faq.entries)))
-    return _lint_forked(linting, _spans(len(faq.entries), workers * _SPANS_PER_WORKER), workers)
+    everything = (0, len(faq.entries))
+    if workers < 2 or questions < PARALLEL_FROM or not sys.platform.startswith("linux"):
+        return _lint_span(linting, everything)
+    try:
+        return _lint_forked(linting, _spans(everything[1], workers * _SPANS_PER_WORKER), workers)
+    except BrokenProcessPool as broken:
+        logger.warning("a lint worker died (%s); linting in this process instead", broken)
+        return _lint_span(linting, everything)
 
 
 def _lint_forked(

@@ -10,6 +10,7 @@ from faq import lint
 from faq.lint import lint_faq, lint_loaded
 from faq.loader import Problem, load_faq
 from faq.matcher import MatchSettings
+from faq.model import Faq
 
 EXAMPLE_FAQ = Path(__file__).parents[2] / "examples" / "faq"
 
@@ -162,12 +163,8 @@ def test_the_example_faq_is_clean() -> None:
     assert lint_faq(EXAMPLE_FAQ) == []
 
 
-def test_forked_workers_find_the_same_problems_in_the_same_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A large FAQ is linted in forked processes, span by span: the findings must be
-    the in-process ones, in entry order (PARALLEL_FROM lowered, so that a small FAQ
-    takes that path)."""
+def gadget_faq(folder: Path) -> Faq:
+    """40 entries with every kind of finding at several of them."""
     rows = ["entries:"]
     for number in range(40):
         questions = [f"how do I use gadget{number} at home", f"gadget{number} manual"]
@@ -178,12 +175,21 @@ def test_forked_workers_find_the_same_problems_in_the_same_order(
         if number % 11 == 5:
             questions.append("?!")  # no words
         rows.append(f"  - id: g{number}\n    questions: {questions!r}\n    answer: Yes.")
-    file = tmp_path / "faq.yaml"
+    file = folder / "faq.yaml"
     file.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    faq = load_faq(file, "en")
+    return load_faq(file, "en")
+
+
+def test_forked_workers_find_the_same_problems_in_the_same_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large FAQ is linted in forked processes, span by span: the findings must be
+    the in-process ones, in entry order (PARALLEL_FROM lowered, so that a small FAQ
+    takes that path)."""
+    faq = gadget_faq(tmp_path)
     settings = MatchSettings()
     alone = lint_loaded(faq, settings)
-    assert len(alone) >= 10  # every kind of finding, at several entries
+    assert len(alone) >= 10
 
     span = lint._lint_span
 
@@ -199,3 +205,23 @@ def test_forked_workers_find_the_same_problems_in_the_same_order(
     assert len(linted_by) == 3 * lint._SPANS_PER_WORKER
     assert os.getpid() not in linted_by
     assert len(set(linted_by)) > 1
+
+
+def test_a_worker_that_dies_leaves_the_lint_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    faq = gadget_faq(tmp_path)
+    settings = MatchSettings()
+    alone = lint_loaded(faq, settings)
+    parent = os.getpid()
+    span = lint._lint_span
+
+    def killed(linting: lint._Linting, bounds: tuple[int, int]) -> list[Problem]:
+        if os.getpid() != parent:
+            os._exit(9)  # as the OOM killer would end it
+        return span(linting, bounds)
+
+    monkeypatch.setattr(lint, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(lint, "_lint_span", killed)
+    assert lint_loaded(faq, settings, workers=2) == alone
+    assert "a lint worker died" in caplog.text
