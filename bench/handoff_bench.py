@@ -29,11 +29,10 @@ from bench.faq_latency import percentile
 from bench.options import BenchOptions
 from bench.scratch_db import DATABASES, DatabaseUnavailable, Scratch
 from bench.table import Table
-from bot.outage import Backoff, is_outage
-from handoff import tickets
 from handoff.models import Ticket
 from handoff.storage import make_engine, make_sessions
 from tests.fakes.seed import seed_tickets
+from tests.handoff.claim_worker import claim_each
 
 TITLE = "Ticket claims under contention"
 RUNS = ((1, 400), (8, 400))  # (processes, tickets)
@@ -72,25 +71,8 @@ async def _claim_every_ticket(url: str, agent: str, order: list[int], start: Bar
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         await asyncio.to_thread(start.wait, WAIT_SECONDS)
-        won: list[int] = []
-        times: list[float] = []
-        retries = 0
-        for ticket_id in order:
-            began = time.perf_counter()
-            backoff = Backoff()
-            while True:
-                try:
-                    async with sessions() as session, session.begin():
-                        if await tickets.claim(session, ticket_id, agent, agent, now):
-                            won.append(ticket_id)
-                    break
-                except Exception as exc:
-                    if not is_outage(exc):
-                        raise
-                    retries += 1
-                    await backoff.wait()
-            times.append((time.perf_counter() - began) * 1000.0)
-        return agent, won, times, retries
+        claims = await claim_each(sessions, agent, order, now)
+        return agent, claims.won, claims.times_ms, claims.retries
     finally:
         await engine.dispose()
 

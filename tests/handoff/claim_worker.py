@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
@@ -17,6 +19,7 @@ from multiprocessing.synchronize import Barrier
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outage import Backoff, is_outage
 from handoff import tickets
 from handoff.storage import make_engine, make_sessions
 
@@ -40,18 +43,46 @@ async def _claim_all(url: str, agent: str, order: list[int], start: Barrier) -> 
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         await asyncio.to_thread(start.wait)
-        return await claim_each(sessions, agent, order)
+        return (await claim_each(sessions, agent, order)).won
     finally:
         await engine.dispose()
 
 
+@dataclass(frozen=True)
+class Claims:
+    """What one claimer did: the tickets it won, each attempt's time in ms (retries
+    included), and how often a busy or unreachable database had it try again."""
+
+    won: list[int]
+    times_ms: list[float]
+    retries: int
+
+
 async def claim_each(
-    sessions: async_sessionmaker[AsyncSession], agent: str, order: list[int]
-) -> list[int]:
-    """Try to claim each ticket in `order`, one transaction each; returns those won."""
-    won = []
+    sessions: async_sessionmaker[AsyncSession],
+    agent: str,
+    order: list[int],
+    now: datetime = CLAIMED_AT,
+) -> Claims:
+    """Try to claim each ticket in `order`, one transaction each. A claim that meets an
+    outage (on SQLite, another process holding the write lock past the writer's short
+    wait) is tried again after a backoff, as the bot handles a press again."""
+    won: list[int] = []
+    times: list[float] = []
+    retries = 0
     for ticket_id in order:
-        async with sessions() as session, session.begin():
-            if await tickets.claim(session, ticket_id, agent, agent, CLAIMED_AT):
-                won.append(ticket_id)
-    return won
+        began = time.perf_counter()
+        backoff = Backoff()
+        while True:
+            try:
+                async with sessions() as session, session.begin():
+                    if await tickets.claim(session, ticket_id, agent, agent, now):
+                        won.append(ticket_id)
+                break
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                retries += 1
+                await backoff.wait()
+        times.append((time.perf_counter() - began) * 1000.0)
+    return Claims(won, times, retries)

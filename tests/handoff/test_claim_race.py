@@ -104,7 +104,7 @@ async def test_concurrent_sessions_in_one_process_each_win_a_ticket_once(
         order = list(ticket_ids)
         random.Random(seed).shuffle(order)
         await go.wait()
-        return await claim_each(sessions, agent, order)
+        return (await claim_each(sessions, agent, order)).won
 
     try:
         racing = [
