@@ -37,12 +37,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     check.add_argument(
         "path", nargs="?", type=Path, help="FAQ file or folder (default: the config's faq.path)"
     )
+    cpus = available_cpus()
     check.add_argument(
         "--jobs",
         type=_jobs,
-        default=available_cpus(),
+        default=cpus,
         help="processes that lint a large FAQ (default: the CPUs this process may use, "
-        f"{available_cpus()} here; 1 lints in this process)",
+        f"{cpus} here; 1 lints in this process)",
     )
     add_config_option(check)
     check.set_defaults(run=run_check)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, event, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff import outbox
@@ -19,6 +19,7 @@ from handoff.outbox import TABLE
 from handoff.states import OutboxTarget
 from handoff.storage import make_sessions
 from tests.fakes.seed import seed_ticket
+from tests.handoff.statement_shapes import statements_run
 
 T0 = datetime(2026, 3, 2, 10, 0)
 LEASE = 60.0
@@ -652,25 +653,16 @@ async def test_leasing_by_id_takes_a_handful_of_statement_shapes_whatever_the_co
 ) -> None:
     """Each distinct statement is prepared per connection (a round trip on PostgreSQL)
     and kept in bounded caches: 1 to 9 ids must not make 9 statements."""
-    statements: set[str] = set()
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
-            statements.add(statement)
-
     ids = [await put(engine, f"chat-{n}") for n in range(45)]
-    event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    try:
-        taken: list[int] = []
-        start = 0
+    taken: list[int] = []
+    start = 0
+    with statements_run(engine, "UPDATE outbox") as statements:
         for count in range(1, 10):
             async with engine.begin() as conn:
                 rows = await outbox.lease_rows(conn, "w1", ids[start : start + count], T0, LEASE)
             assert [row.id for row in rows] == ids[start : start + count]
             taken += [row.id for row in rows]
             start += count
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", seen)
 
     assert taken == ids
     assert len(statements) == 5  # 1, 2, 4, 8 and 16 ids

@@ -6,13 +6,12 @@ import asyncio
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +28,7 @@ from handoff.storage import (
     open_pool,
     upgrade,
 )
+from tests.handoff.statement_shapes import statements_run
 
 TABLES = {
     "alembic_version",
@@ -302,11 +302,6 @@ async def test_inserting_any_number_of_rows_takes_eleven_statement_shapes(
     inbox's group commits of 1 to 71 events must not make 71 shapes (the bot's memory
     crept up with every new batch size). Statements of 1 to 8 rows, 16, 32 or 64 rows;
     an event stored before, by an earlier statement or transaction, is still None."""
-    statements: set[str] = set()
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO INBOX"):
-            statements.add(statement)
 
     def received(n: int) -> inbox.Received:
         return inbox.Received("slack", f"C{n}", f"e{n}", f"slack:C{n}", {"n": n})
@@ -315,8 +310,7 @@ async def test_inserting_any_number_of_rows_takes_eleven_statement_shapes(
     async with engine.begin() as conn:
         await inbox.store(conn, [received(0)], now)
     stored = 1
-    event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(engine, "INSERT INTO inbox") as statements:
         for count in range(1, 71):
             events = [received(stored + k) for k in range(count)]
             async with engine.begin() as conn:
@@ -326,8 +320,6 @@ async def test_inserting_any_number_of_rows_takes_eleven_statement_shapes(
             assert len(set(ids[:count])) == count
             assert ids[count:] == [None, None]
             stored += count
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", seen)
 
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(inbox.TABLE)) == stored
