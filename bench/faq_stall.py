@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Iterator, Sequence
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.faq_check_bench import write_faq
+from bot.runtime import GIL_SWITCH_SECONDS
 from faq.matcher import MatchSettings
 from faq.model import Faq
 from faq.store import FaqStore
@@ -87,19 +89,19 @@ def measure(faq: Faq, queries: Sequence[str]) -> Stalls:
         path = Path(folder) / "faq"
         write_faq(faq, path)
         store = FaqStore(path, MatchSettings())
-        gc.freeze()  # as bot/runtime.py does once started
+        with _as_the_bot_runs():
 
-        async def match_all() -> None:
-            for query in queries:
-                await store.match(query)
+            async def match_all() -> None:
+                for query in queries:
+                    await store.match(query)
 
-        idle_stall = asyncio.run(longest_stall(asyncio.sleep(1.0)))
-        match_stall = asyncio.run(longest_stall(match_all()))
-        first = sorted(path.iterdir())[0]
-        first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-        started = time.perf_counter()
-        with longest_hold() as hold:
-            reload_stall = asyncio.run(longest_stall(_reload(store)))
+            idle_stall = asyncio.run(longest_stall(asyncio.sleep(1.0)))
+            match_stall = asyncio.run(longest_stall(match_all()))
+            first = sorted(path.iterdir())[0]
+            first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+            started = time.perf_counter()
+            with longest_hold() as hold:
+                reload_stall = asyncio.run(longest_stall(_reload(store)))
         return Stalls(
             time.perf_counter() - started,
             reload_stall,
@@ -107,6 +109,20 @@ def measure(faq: Faq, queries: Sequence[str]) -> Stalls:
             idle_stall,
             hold[0] * 1000.0,
         )
+
+
+@contextlib.contextmanager
+def _as_the_bot_runs() -> Iterator[None]:
+    """What bot/runtime.py does once started: freeze what is alive out of the collector's
+    walks, and hand the GIL over sooner (GIL_SWITCH_SECONDS). The switch interval is put
+    back afterwards, for the sections that run next."""
+    gc.freeze()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
 
 
 async def _reload(store: FaqStore) -> None:

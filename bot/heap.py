@@ -2,7 +2,7 @@
 
 Python hands freed memory to the C allocator, and glibc's keeps what lies between
 blocks still in use for later, so a long-running bot's resident set creeps up though
-what it holds does not: in `make bench`'s memory section, about 0.1 MiB per 1,000
+what it holds does not: in `make bench`'s memory section, 0.1-0.5 MiB per 1,000
 conversations past 10,000, with the count of live objects flat. `malloc_trim(0)`
 returns those pages (there, 0.4-1.6 MB after a few thousand conversations) in 0.2-0.5
 ms, quick enough for the event loop's thread. Elsewhere than glibc there is no such

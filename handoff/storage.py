@@ -137,7 +137,7 @@ async def checkpoint(url: str, reader: AsyncEngine) -> None:
         await sqlite_inline.checkpoint(reader)
 
 
-def make_sessions(engine: AsyncEngine) -> async_sessionmaker[Any]:
+def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -20,6 +20,7 @@ from bot.inbox_writer import InboxWriter
 from bot.intake import GIVE_UP_AFTER, Intake
 from bot.outage import Outage
 from handoff import inbox
+from handoff.models import InboxRow
 from handoff.storage import make_engine, make_sessions, upgrade
 from tests.fakes.tcp_forwarder import TcpForwarder
 
@@ -113,7 +114,7 @@ async def test_an_event_that_keeps_failing_is_parked_and_the_lane_moves_on(
     assert recorder.handled["C3"] == ["3.2"]
     async with make_sessions(engine)() as session:
         counts = await inbox.counts(session)
-        rows = await session.scalars(select(inbox.InboxRow))
+        rows = await session.scalars(select(InboxRow))
         parked = [row for row in rows if row.status == "failed"]
     assert counts["failed"] == 1
     assert parked[0].attempts == GIVE_UP_AFTER

@@ -162,14 +162,25 @@ async def test_a_resolved_ticket_brings_its_opening_question_and_replies(
         olaf = await _conversation(db, "olaf")
         await _line(db, dana, MessageKind.CUSTOMER, "hi", asked - timedelta(minutes=2))
         await _line(
-            db, dana, MessageKind.CUSTOMER, "first q", asked - timedelta(minutes=1), outcome="none"
+            db,
+            dana,
+            MessageKind.CUSTOMER,
+            "first q",
+            asked - timedelta(minutes=1),
+            outcome=QuestionOutcome.NONE,
         )
-        await _line(db, dana, MessageKind.CUSTOMER, "my parcel?", asked, outcome="handed_off")
+        await _line(
+            db, dana, MessageKind.CUSTOMER, "my parcel?", asked, outcome=QuestionOutcome.HANDED_OFF
+        )
         ticket = await _ticket(db, dana, asked, later)
         await _line(db, dana, MessageKind.AGENT, "It left today", later, ticket=ticket)
         await _line(db, dana, MessageKind.NOTE, "internal", later, ticket=ticket)
-        await _line(db, dana, MessageKind.CUSTOMER, "after", later, outcome="answered")
-        await _line(db, olaf, MessageKind.CUSTOMER, "still open", asked, outcome="handed_off")
+        await _line(
+            db, dana, MessageKind.CUSTOMER, "after", later, outcome=QuestionOutcome.ANSWERED
+        )
+        await _line(
+            db, olaf, MessageKind.CUSTOMER, "still open", asked, outcome=QuestionOutcome.HANDED_OFF
+        )
         await _ticket(db, olaf, asked, None)
     async with engine.connect() as db:
         found = await faq_feedback.resolved_tickets(db)

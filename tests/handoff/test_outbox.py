@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff import outbox
 from handoff.models import OUTBOX_BEHIND, OUTBOX_NEW
 from handoff.outbox import TABLE
 from handoff.states import OutboxTarget
-from handoff.storage import make_sessions
+from handoff.storage import make_engine, make_sessions, upgrade
 from tests.fakes.seed import seed_ticket
 from tests.handoff.statement_shapes import statements_run
 
@@ -666,3 +666,61 @@ async def test_leasing_by_id_takes_a_handful_of_statement_shapes_whatever_the_co
 
     assert taken == ids
     assert len(statements) == 5  # 1, 2, 4, 8 and 16 ids
+
+
+@pytest.mark.postgres
+async def test_a_lease_pass_over_a_large_backlog_is_planned_once(postgres_url: str) -> None:
+    """PostgreSQL keeps one plan for a prepared statement only while that plan's estimate
+    stays near the plans made for the values given; on a backlog of thousands of rows a
+    statement whose constants were parameters was planned again at every pass."""
+    await _one_lane_backlog(postgres_url, BACKLOG)
+    engine = make_engine(postgres_url)
+    try:
+        async with engine.connect() as conn:
+            for _ in range(PASSES):
+                async with conn.begin() as transaction:
+                    assert await outbox.lease_due(conn, "w1", None, LEASE, 32) == []
+                    assert await outbox.hold_back(conn, None) == 0
+                    await transaction.rollback()
+            plans = (await conn.execute(text(_PLANS))).all()
+    finally:
+        await engine.dispose()
+
+    assert len(plans) == 2  # the lease, and the search for rows to set aside
+    for statement, generic, custom in plans:
+        assert (generic, custom) == (PASSES - 5, 5), statement[:60]  # planned 5 times
+
+
+BACKLOG = 5_000
+PASSES = 12
+_PLANS = """
+    SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+    WHERE statement LIKE 'UPDATE outbox SET %SKIP LOCKED%'
+       OR statement LIKE 'SELECT row.id, pg_advisory_xact_lock%'
+"""
+
+
+async def _one_lane_backlog(url: str, size: int) -> None:
+    """`size` rows to one chat, its first in flight and the others set aside, the table's
+    statistics up to date (as autovacuum leaves them)."""
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        row = outbox.new_row(
+            target=OutboxTarget.ADDRESS,
+            platform="telegram",
+            chat_id="busy",
+            thread_id=None,
+            ticket_id=None,
+            payload={"text": [["queued", "plain"]], "buttons": []},
+            now=T0,
+        )
+        async with engine.begin() as conn:
+            ids = await outbox.write(conn, [row] * size)
+            await outbox.lease_due(conn, "in-flight", None, 3600.0, 1)
+            await outbox.hold_back(conn, None, ids[1:])
+        async with engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE outbox"))
+    finally:
+        await engine.dispose()

@@ -5,6 +5,7 @@ purge leaves alone (blocks in force, whatever their age, among them)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -47,7 +48,9 @@ def _conversation(user_id: str, name: str, chat: str, thread: str | None) -> Con
     )
 
 
-def _to(conversation: Conversation, text: str, status: OutboxStatus, **extra: object) -> dict:
+def _to(
+    conversation: Conversation, text: str, status: OutboxStatus, **extra: object
+) -> dict[str, Any]:
     row = outbox.new_row(
         target=OutboxTarget.ADDRESS,
         platform="slack",

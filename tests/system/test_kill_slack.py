@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,7 @@ class Burst:
         for question in ASKED:
             for user_id, dm in CUSTOMERS:
                 event = self._fake.message_event(dm, user_id, question)
+                delivery: Coroutine[Any, Any, object]
                 if self._mode == "http":
                     delivery = self._fake.deliver_event(self._url, event)
                 else:

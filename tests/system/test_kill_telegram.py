@@ -23,8 +23,8 @@ import pytest
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.unreachable import free_port
 from tests.system.bot_process import Bots, bots, outbox_rows, wait_until_delivered
+from tests.system.burst import ASKED
 from tests.system.telegram_process import (
-    ASKED,
     CUSTOMERS,
     STAFF_GROUP,
     answers,

@@ -143,7 +143,7 @@ async def test_a_socket_envelope_is_acked_only_after_the_core_returned(fake: Fak
         await slack.stop()
 
     # One chat's messages reach the core in the order they came.
-    texts = [e.text for e in core.events if e.chat_id == DM]
+    texts = [e.text for e in core.events if isinstance(e, Inbound) and e.chat_id == DM]
     assert texts == [HOLD, "same chat, later"]
     assert len(core.events) == 3
 

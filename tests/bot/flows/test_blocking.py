@@ -89,7 +89,8 @@ async def test_a_block_in_a_ticket_thread_silences_the_customer(database_url: st
     assert card.endswith("Resolved by Alex.")
     assert told_by_block == 0  # no rating asked
     assert (ticket.status, ticket.agent_id, ticket.rating) == ("resolved", "agent-alex", None)
-    assert ticket.resolved_at is not None and ticket.resolved_at >= ticket.claimed_at
+    assert ticket.resolved_at is not None and ticket.claimed_at is not None
+    assert ticket.resolved_at >= ticket.claimed_at
     assert states == [("dm-1", "bot", None)]
     assert len(to_customer) == 1 and to_customer[0].startswith(NOTICE)
     assert staff_after == staff_before

@@ -50,7 +50,9 @@ def reminders(bot: Bot) -> list[str]:
 
 async def ticket(bot: Bot) -> Ticket:
     async with bot.runtime._sessions() as session:
-        return (await session.scalars(select(Ticket).order_by(Ticket.id))).first()  # type: ignore[return-value]
+        first = (await session.scalars(select(Ticket).order_by(Ticket.id))).first()
+    assert first is not None
+    return first
 
 
 async def claimed_and_answered(bot: Bot) -> str:
