@@ -1,4 +1,4 @@
-"""What a started bot sets for the whole process."""
+"""What a started bot sets for the whole process, and puts back when it stops."""
 
 from __future__ import annotations
 
@@ -29,3 +29,4 @@ async def test_a_started_bot_gets_the_gil_back_from_a_matching_thread_within_a_m
         await bot.customer.says("Where is my order?")
         assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_SECONDS)
     assert GIL_SWITCH_SECONDS <= 0.001
+    assert sys.getswitchinterval() == pytest.approx(0.005)
