@@ -688,7 +688,8 @@ async def test_a_lease_pass_over_a_large_backlog_is_planned_once(postgres_url: s
 
     assert len(plans) == 2  # the lease, and the search for rows to set aside
     for statement, generic, custom in plans:
-        assert (generic, custom) == (PASSES - 5, 5), statement[:60]  # planned 5 times
+        assert generic + custom == PASSES, statement[:60]
+        assert custom <= 5, statement[:60]  # PostgreSQL's first 5 runs, then one plan
 
 
 BACKLOG = 5_000
