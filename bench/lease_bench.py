@@ -91,7 +91,7 @@ SHAPES: tuple[Shape, ...] = (
 )
 
 
-async def _fill(url: str, rows: Rows, size: int) -> None:
+async def fill_backlog(url: str, rows: Rows, size: int) -> None:
     """Insert the backlog, lease the oldest row (in flight for an hour: the one-lane shape's
     head), then sort the rest into their lanes."""
     engine = make_engine(url)
@@ -166,7 +166,7 @@ async def _measure(
     async with contextlib.AsyncExitStack() as stack:
         urls = [await stack.enter_async_context(scratch()) for _ in sizes]
         for url, size in zip(urls, sizes, strict=True):
-            await _fill(url, build, size)
+            await fill_backlog(url, build, size)
         engines = [make_engine(url) for url in urls]
         for engine in engines:
             stack.push_async_callback(engine.dispose)

@@ -113,7 +113,7 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._started: list[Adapter] = []
         self._delivering = False
-        self._switch_interval = sys.getswitchinterval()
+        self._switch_interval = sys.getswitchinterval()  # put back by stop
 
     async def start(self, *, deliver: bool = True) -> None:
         """Migrate, then start the workers and every adapter.
@@ -169,7 +169,6 @@ class Runtime:
         # the collector stops walking it, so a full collection (a reload makes one) stays
         # short and does not hold the event loop.
         gc.freeze()
-        self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
     async def health(self) -> dict[str, Any]:

@@ -407,7 +407,7 @@ _LOCK_FINISHED_LANES = (
     .where(TABLE.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(func.hashtext(TABLE.c.lane))
 )
-_WAITED = TABLE.c.ready_at >= OUTBOX_BEHIND
+_WAITED = TABLE.c.ready_at >= _BEHIND
 _NEXT_ROW = (
     select(_FOLLOWING.c.id)
     .where(_FOLLOWING.c.lane == _DONE.c.lane, _FOLLOWING.c.status == _PENDING)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Row, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.lease_bench import fill_backlog, one_lane
 from handoff import outbox
 from handoff.models import OUTBOX_BEHIND, OUTBOX_NEW
 from handoff.outbox import TABLE
@@ -673,9 +674,11 @@ async def test_a_lease_pass_over_a_large_backlog_is_planned_once(postgres_url: s
     """PostgreSQL keeps one plan for a prepared statement only while that plan's estimate
     stays near the plans made for the values given; on a backlog of thousands of rows a
     statement whose constants were parameters was planned again at every pass."""
-    await _one_lane_backlog(postgres_url, BACKLOG)
     engine = make_engine(postgres_url)
     try:
+        await upgrade(engine)
+        # One chat's rows: the first in flight, the others set aside behind it.
+        await fill_backlog(postgres_url, one_lane, BACKLOG)
         async with engine.connect() as conn:
             for _ in range(PASSES):
                 async with conn.begin() as transaction:
@@ -699,29 +702,3 @@ _PLANS = """
     WHERE statement LIKE 'UPDATE outbox SET %SKIP LOCKED%'
        OR statement LIKE 'SELECT row.id, pg_advisory_xact_lock%'
 """
-
-
-async def _one_lane_backlog(url: str, size: int) -> None:
-    """`size` rows to one chat, its first in flight and the others set aside, the table's
-    statistics up to date (as autovacuum leaves them)."""
-    engine = make_engine(url)
-    try:
-        await upgrade(engine)
-        row = outbox.new_row(
-            target=OutboxTarget.ADDRESS,
-            platform="telegram",
-            chat_id="busy",
-            thread_id=None,
-            ticket_id=None,
-            payload={"text": [["queued", "plain"]], "buttons": []},
-            now=T0,
-        )
-        async with engine.begin() as conn:
-            ids = await outbox.write(conn, [row] * size)
-            await outbox.lease_due(conn, "in-flight", None, 3600.0, 1)
-            await outbox.hold_back(conn, None, ids[1:])
-        async with engine.connect() as conn:
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text("VACUUM ANALYZE outbox"))
-    finally:
-        await engine.dispose()
